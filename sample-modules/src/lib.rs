@@ -1,0 +1,46 @@
+//! The sample modules, built by `build.rs` into real ELF relocatable `.ko`
+//! files for the host architecture (x86_64) as part of `cargo build`.
+//!
+//! Each module is available as its path on disk and as embedded bytes.
+
+/// The version magic every sample module carries in `.modinfo`; the kernel
+/// refuses modules whose vermagic differs (see `starry_kmod::VERMAGIC`).
+pub const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
+
+/// One built sample module.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleModule {
+    /// The module's name (its `name=` in `.modinfo`, its file stem).
+    pub name: &'static str,
+    /// Where the build wrote the `.ko` file.
+    pub path: &'static str,
+    /// The `.ko` file's bytes.
+    pub bytes: &'static [u8],
+}
+
+macro_rules! sample {
+    ($name:literal) => {
+        SampleModule {
+            name: $name,
+            path: concat!(env!("OUT_DIR"), "/", $name, ".ko"),
+            bytes: include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".ko")),
+        }
+    };
+}
+
+/// `hello` (C): greets at init and exit.
+pub const HELLO: SampleModule = sample!("hello");
+/// `params` (C): int, bool, charp, ulong and a perm-0 short parameter.
+pub const PARAMS: SampleModule = sample!("params");
+/// `initfail` (C): init returns its `err` parameter (default -ENODEV).
+pub const INITFAIL: SampleModule = sample!("initfail");
+/// `hello_rust` (Rust, kmod-tools macros).
+pub const HELLO_RUST: SampleModule = sample!("hello_rust");
+
+/// Every sample module, in a sensible load order.
+pub const ALL: &[SampleModule] = &[HELLO, PARAMS, HELLO_RUST, INITFAIL];
+
+/// Looks a sample module up by name.
+pub fn by_name(name: &str) -> Option<SampleModule> {
+    ALL.iter().copied().find(|m| m.name == name)
+}

@@ -1,0 +1,511 @@
+//! Loading and unloading: the ELF check, symbol resolution, kmod-loader's
+//! relocation into platform pages, re-protection (W^X), parameters, the
+//! registry and init/exit (Linux's kernel/module/main.c load_module and
+//! delete_module).
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::ffi::CString;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use ax_kspin::SpinRaw;
+use kmod_loader::{KernelModuleHelper, ModuleLoader, SectionMemOps, SectionPerm};
+
+use crate::console::level;
+use crate::elf::{self, CheckedElf, consts::*};
+use crate::errno::{Errno, Error, KResult};
+use crate::module::{self, LoadedSection, Loaded, Module, State, taint};
+use crate::params::{self, Param};
+use crate::platform::{self, PAGE_SIZE, Prot};
+use crate::{kapi, klog};
+
+/// The kernel release (`uname -r`) the module tree is for.
+pub const RELEASE: &str = "6.6.0-starry";
+
+/// The version magic modules must carry (`vermagic=` in `.modinfo`).
+pub const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
+
+/// finit_module flag: ignore symbol version hashes.
+pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 1;
+/// finit_module flag: ignore the version magic (loads with taint F).
+pub const MODULE_INIT_IGNORE_VERMAGIC: u32 = 2;
+/// finit_module flag: the file is compressed.
+pub const MODULE_INIT_COMPRESSED_FILE: u32 = 4;
+
+/// Licences Linux treats as GPL-compatible (license_is_gpl_compatible).
+pub const GPL_COMPATIBLE: &[&str] = &[
+    "GPL",
+    "GPL v2",
+    "GPL and additional rights",
+    "Dual BSD/GPL",
+    "Dual MIT/GPL",
+    "Dual MPL/GPL",
+];
+
+// ---- module memory ---------------------------------------------------------------
+
+/// Pages of one loaded section, from the platform.
+struct ModuleMem {
+    addr: usize,
+    pages: usize,
+    prot: Prot,
+}
+
+impl SectionMemOps for ModuleMem {
+    fn as_ptr(&self) -> *const u8 {
+        self.addr as *const u8
+    }
+    fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.addr as *mut u8
+    }
+    fn change_perms(&mut self, perms: SectionPerm) -> bool {
+        let prot = Prot {
+            read: perms.contains(SectionPerm::READ),
+            write: perms.contains(SectionPerm::WRITE),
+            exec: perms.contains(SectionPerm::EXECUTE),
+        };
+        if prot.is_wx() || self.pages == 0 {
+            return false;
+        }
+        if !platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot) {
+            return false;
+        }
+        self.prot = prot;
+        true
+    }
+}
+
+impl Drop for ModuleMem {
+    fn drop(&mut self) {
+        if self.pages == 0 {
+            return;
+        }
+        let p = platform::get();
+        let len = self.pages * PAGE_SIZE;
+        // Pages go back to the allocator writable and flushed; a page whose
+        // protection cannot be restored is leaked, never handed out read-only.
+        if self.prot != Prot::RW && !p.protect(self.addr, len, Prot::RW) {
+            klog!(level::ERR, "module memory at {:#x} could not be made writable again; leaked", self.addr);
+            return;
+        }
+        p.flush(self.addr, len);
+        p.free_module_pages(self.addr, self.pages);
+    }
+}
+
+/// The state of the one load kmod-loader is running (loads are serialised).
+struct LoadCtx {
+    resolved: BTreeMap<String, usize>,
+    allocs: Vec<(usize, usize)>,
+}
+
+static LOAD_LOCK: SpinRaw<()> = SpinRaw::new(());
+static LOAD_CTX: SpinRaw<Option<LoadCtx>> = SpinRaw::new(None);
+
+/// kmod-loader's view of the kernel.
+pub struct Helper;
+
+impl KernelModuleHelper for Helper {
+    fn vmalloc(size: usize) -> Box<dyn SectionMemOps> {
+        let pages = size.div_ceil(PAGE_SIZE);
+        let addr = platform::get().alloc_module_pages(pages);
+        let mem = match addr {
+            Some(addr) => ModuleMem {
+                addr,
+                pages,
+                prot: Prot::RW,
+            },
+            None => ModuleMem {
+                addr: 0,
+                pages: 0,
+                prot: Prot::RW,
+            },
+        };
+        if let Some(ctx) = LOAD_CTX.lock().as_mut() {
+            ctx.allocs.push((mem.addr, pages * PAGE_SIZE));
+        }
+        Box::new(mem)
+    }
+
+    fn resolve_symbol(name: &str) -> Option<usize> {
+        LOAD_CTX.lock().as_ref()?.resolved.get(name).copied()
+    }
+
+    fn flsuh_cache(addr: usize, size: usize) {
+        platform::get().flush(addr, size);
+    }
+}
+
+// ---- load --------------------------------------------------------------------------
+
+/// Copies an image into 8-aligned memory (kmod-loader casts relocation
+/// tables in place).
+fn aligned_copy(image: &[u8]) -> Vec<u64> {
+    let mut words = alloc::vec![0u64; image.len().div_ceil(8)];
+    for (w, chunk) in words.iter_mut().zip(image.chunks(8)) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        *w = u64::from_le_bytes(b);
+    }
+    words
+}
+
+/// The modinfo checks of Linux's check_modinfo: vermagic, licence, intree.
+fn check_modinfo(elf: &CheckedElf, flags: u32) -> KResult<u32> {
+    let name = &elf.name;
+    let mut taint_mask = 0u32;
+    let magic = if flags & MODULE_INIT_IGNORE_VERMAGIC != 0 {
+        None
+    } else {
+        elf.modinfo_get("vermagic")
+    };
+    match magic {
+        None => {
+            klog!(level::WARNING, "{name}: no symbol version for module_layout; forcing load, tainting kernel");
+            taint_mask |= 1 << taint::FORCED_MODULE;
+        }
+        Some(m) if m != VERMAGIC => {
+            crate::bail!(ENOEXEC, "{name}: version magic '{m}' should be '{VERMAGIC}'");
+        }
+        Some(_) => {}
+    }
+    if elf.modinfo_get("intree").is_none() {
+        klog!(level::WARNING, "{name}: loading out-of-tree module taints kernel.");
+        taint_mask |= 1 << taint::OOT_MODULE;
+    }
+    if elf.modinfo_get("staging").is_some() {
+        taint_mask |= 1 << taint::CRAP;
+    }
+    if elf.modinfo_get("livepatch").is_some() {
+        taint_mask |= 1 << taint::LIVEPATCH;
+    }
+    let license = elf.modinfo_get("license").unwrap_or("unspecified");
+    if !GPL_COMPATIBLE.contains(&license) {
+        klog!(level::WARNING, "{name}: module license '{license}' taints kernel.");
+        taint_mask |= 1 << taint::PROPRIETARY_MODULE;
+    }
+    Ok(taint_mask)
+}
+
+/// Resolves every undefined symbol against the kernel's exports; the first
+/// unknown one fails the load with ENOENT, as Linux's "Unknown symbol".
+fn resolve(elf: &CheckedElf) -> KResult<BTreeMap<String, usize>> {
+    let mut out = BTreeMap::new();
+    for sym in elf.symbols.iter().skip(1) {
+        if sym.shndx != SHN_UNDEF || out.contains_key(&sym.name) {
+            continue;
+        }
+        match kapi::lookup(&sym.name) {
+            Some(a) => {
+                out.insert(sym.name.clone(), a);
+            }
+            None if sym.bind() == STB_WEAK => {}
+            None => {
+                let msg = alloc::format!("{}: Unknown symbol {} (err -2)", elf.name, sym.name);
+                klog!(level::WARNING, "{msg}");
+                return Err(Error::new(Errno::ENOENT, msg));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Matches the loader's allocations with the sections they hold.
+fn place_sections(elf: &CheckedElf, allocs: &[(usize, usize)]) -> KResult<Vec<LoadedSection>> {
+    if allocs.len() != elf.plan.len() {
+        crate::bail!(
+            ENOEXEC,
+            "{}: loader made {} allocations, {} sections expected",
+            elf.name,
+            allocs.len(),
+            elf.plan.len()
+        );
+    }
+    let mut out = Vec::with_capacity(allocs.len());
+    for (p, &(addr, len)) in elf.plan.iter().zip(allocs) {
+        let s = &elf.sections[p.index];
+        let size = p.size.unwrap_or(len);
+        if size.div_ceil(PAGE_SIZE) * PAGE_SIZE != len || addr == 0 {
+            crate::bail!(ENOEXEC, "{}: allocation for {} does not match its size", elf.name, s.name);
+        }
+        out.push(LoadedSection {
+            name: s.name.clone(),
+            addr,
+            size,
+            flags: s.flags,
+        });
+    }
+    Ok(out)
+}
+
+fn within(sections: &[LoadedSection], addr: usize, len: usize, pred: impl Fn(&LoadedSection) -> bool) -> bool {
+    sections.iter().any(|s| {
+        pred(s) && addr >= s.addr && addr.checked_add(len).is_some_and(|e| e <= s.addr + s.size)
+    })
+}
+
+/// Reads a machine word of module memory that `within` has vouched for.
+fn read_word(addr: usize) -> usize {
+    // SAFETY: callers only pass addresses inside a loaded, readable section.
+    unsafe { (addr as *const usize).read_unaligned() }
+}
+
+/// The value width each standard ops expects its `arg` to point at.
+fn std_ops_width(ops: usize) -> Option<usize> {
+    let w = [
+        ("param_ops_byte", 1),
+        ("param_ops_bool", 1),
+        ("param_ops_invbool", 1),
+        ("param_ops_short", 2),
+        ("param_ops_ushort", 2),
+        ("param_ops_int", 4),
+        ("param_ops_uint", 4),
+        ("param_ops_hexint", 4),
+        ("param_ops_long", 8),
+        ("param_ops_ulong", 8),
+        ("param_ops_ullong", 8),
+        ("param_ops_charp", 8),
+    ];
+    w.iter().find(|(n, _)| kapi::lookup(n) == Some(ops)).map(|(_, w)| *w)
+}
+
+/// Validates each relocated `kernel_param`: its name, ops and argument must
+/// point where a module's parameter can point (HOSTLOAD.md: NULL ops/set,
+/// or `__param` in an unallocated section, made the loader write through
+/// wild pointers).
+fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> {
+    let Some(ps) = sections.iter().find(|s| s.name == "__param") else {
+        return Ok(Vec::new());
+    };
+    let kp_size = elf::KERNEL_PARAM_SIZE;
+    let bad = |i: usize, what: &str| Error::new(Errno::ENOEXEC, alloc::format!("{name}: parameter {i}: {what}"));
+    let mut out = Vec::new();
+    for i in 0..ps.size / kp_size {
+        let kp = ps.addr + i * kp_size;
+        let name_ptr = read_word(kp);
+        let ops = read_word(kp + 16);
+        // SAFETY: kp + 24 lies inside the __param section (checked size).
+        let perm = unsafe { ((kp + 24) as *const u16).read_unaligned() };
+        let arg = read_word(kp + 32);
+        // The name: a NUL-terminated string inside a loaded section.
+        let sec = sections
+            .iter()
+            .find(|s| name_ptr >= s.addr && name_ptr < s.addr + s.size)
+            .ok_or_else(|| bad(i, "name points outside the module"))?;
+        // SAFETY: [name_ptr, section end) is loaded, readable module memory.
+        let bytes = unsafe { core::slice::from_raw_parts(name_ptr as *const u8, sec.addr + sec.size - name_ptr) };
+        let nul = bytes.iter().position(|&c| c == 0).ok_or_else(|| bad(i, "name is not NUL-terminated"))?;
+        let pname = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        let noarg;
+        if let Some(width) = std_ops_width(ops) {
+            if !within(sections, arg, width, |s| s.flags & SHF_WRITE != 0) {
+                return Err(bad(i, "argument is not writable module data"));
+            }
+            noarg = ops == kapi::lookup("param_ops_bool").unwrap_or(0)
+                || ops == kapi::lookup("param_ops_invbool").unwrap_or(0);
+        } else {
+            // The module's own ops: a kernel_param_ops inside the module whose
+            // functions are module code.
+            if !within(sections, ops, 32, |_| true) {
+                return Err(bad(i, "ops point outside the module"));
+            }
+            // SAFETY: the 32-byte ops structure lies in loaded module memory.
+            let flags = unsafe { (ops as *const u32).read_unaligned() };
+            for (off, what) in [(8, "set"), (16, "get"), (24, "free")] {
+                let f = read_word(ops + off);
+                if f != 0 && !within(sections, f, 1, |s| s.flags & SHF_EXECINSTR != 0) {
+                    return Err(bad(i, &alloc::format!("{what} op is not module code")));
+                }
+            }
+            if read_word(ops + 8) == 0 {
+                return Err(bad(i, "ops have no set"));
+            }
+            noarg = flags & params::OPS_FL_NOARG != 0;
+        }
+        out.push(Param {
+            name: pname,
+            perm,
+            kp,
+            noarg,
+        });
+    }
+    Ok(out)
+}
+
+/// Loads a module image with an argument string: Linux's load_module +
+/// do_init_module. Returns the live module.
+pub fn load(image: &[u8], args: &[u8], flags: u32) -> KResult<Arc<Module>> {
+    let words = aligned_copy(image);
+    // SAFETY: the u64 buffer holds image.len() initialised bytes.
+    let data = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, image.len()) };
+    let elf = elf::check(data).inspect_err(|e| klog!(level::ERR, "module: {}", e.msg))?;
+    let taint_mask = check_modinfo(&elf, flags).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
+    let resolved = resolve(&elf)?;
+    let reserved = module::reserve(&elf.name).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
+    let result = form(&elf, data, resolved, args, taint_mask);
+    let formed = match result {
+        Ok(m) => m,
+        Err(e) => {
+            module::remove(&reserved);
+            klog!(level::ERR, "{}", e.msg);
+            return Err(e);
+        }
+    };
+    module::publish(&reserved, formed.clone());
+    run_init(formed)
+}
+
+/// Relocates, protects and builds the module record (state Coming).
+fn form(
+    elf: &CheckedElf,
+    data: &[u8],
+    resolved: BTreeMap<String, usize>,
+    args: &[u8],
+    taint_mask: u32,
+) -> KResult<Arc<Module>> {
+    let name = &elf.name;
+    let (owner, allocs) = {
+        let _serial = LOAD_LOCK.lock();
+        *LOAD_CTX.lock() = Some(LoadCtx {
+            resolved,
+            allocs: Vec::new(),
+        });
+        let r = ModuleLoader::<Helper>::new(data).and_then(|l| l.load_module(CString::default()));
+        let ctx = LOAD_CTX.lock().take();
+        (r, ctx.map(|c| c.allocs).unwrap_or_default())
+    };
+    let owner = owner.map_err(|e| {
+        let errno = Errno::from(e);
+        let errno = if errno == Errno::ENOSPC { Errno::ENOMEM } else { errno };
+        Error::new(errno, alloc::format!("{name}: relocation failed: {errno}"))
+    })?;
+    let sections = place_sections(elf, &allocs)?;
+    let pages = allocs.iter().map(|(_, l)| l / PAGE_SIZE).sum();
+    let params = module_params(name, &sections)?;
+    let this = sections
+        .iter()
+        .find(|s| s.name == ".gnu.linkonce.this_module")
+        .map(|s| s.addr)
+        .ok_or_else(|| Error::new(Errno::ENOEXEC, alloc::format!("{name}: struct module not loaded")))?;
+    // struct module's init (@312) and exit (@1088), as relocated.
+    let init_fn = read_word(this + 312);
+    let exit_fn = read_word(this + 1088);
+    for (f, what) in [(init_fn, "init"), (exit_fn, "exit")] {
+        if f != 0 && !within(&sections, f, 1, |s| s.flags & SHF_EXECINSTR != 0) {
+            crate::bail!(ENOEXEC, "{name}: {what} function is not module code");
+        }
+    }
+    let is_init = |s: &&LoadedSection| s.name.starts_with(".init");
+    let page_round = |s: &LoadedSection| s.size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+    let init_size: usize = sections.iter().filter(is_init).map(page_round).sum();
+    let core_size: usize = sections.iter().filter(|s| !is_init(s)).map(page_round).sum();
+
+    let loaded = Loaded {
+        _owner: owner,
+        sections,
+        params,
+        pages,
+    };
+    // Arguments go through each parameter's own ops, Linux's way; a bad value
+    // fails the load (the loaded pages are freed with `loaded`).
+    params::apply_args(name, &loaded.params, args).inspect_err(|_| free_params(&loaded))?;
+
+    let mut m = Module::new_unformed(name);
+    m.init_fn = init_fn;
+    m.exit_fn = exit_fn;
+    m.core_size = core_size;
+    m.modinfo = elf.modinfo.clone();
+    m.set_init_size(init_size);
+    for bit in 0..32 {
+        if taint_mask & (1 << bit) != 0 {
+            m.add_taint(bit);
+        }
+    }
+    *m.loaded.lock() = Some(loaded);
+    m.set_state(State::Coming);
+    Ok(Arc::new(m))
+}
+
+fn free_params(l: &Loaded) {
+    for p in &l.params {
+        p.free();
+    }
+}
+
+/// Runs init; on failure the module is torn down and init's errno returned.
+fn run_init(m: Arc<Module>) -> KResult<Arc<Module>> {
+    let ret = if m.init_fn != 0 {
+        // SAFETY: init_fn was checked to lie in the module's executable
+        // pages, which stay mapped while the module is Coming.
+        let init: extern "C" fn() -> i32 = unsafe { core::mem::transmute(m.init_fn) };
+        init()
+    } else {
+        0
+    };
+    if ret < 0 {
+        m.set_state(State::Going);
+        teardown(&m);
+        module::remove(&m);
+        let errno = Errno::from_code(ret);
+        let msg = alloc::format!("{}: init failed with {errno}", m.name());
+        klog!(level::WARNING, "{msg}");
+        return Err(Error::new(errno, msg));
+    }
+    if ret > 0 {
+        klog!(
+            level::WARNING,
+            "{}: '{}'->init suspiciously returned {ret}, it should follow 0/-E convention",
+            m.name(),
+            m.name()
+        );
+    }
+    m.set_init_size(0);
+    m.set_state(State::Live);
+    Ok(m)
+}
+
+/// Frees what a module holds: parameter memory, then its pages.
+fn teardown(m: &Module) {
+    let loaded = m.loaded.lock().take();
+    if let Some(l) = loaded {
+        free_params(&l);
+        drop(l);
+    }
+}
+
+/// delete_module flags.
+pub const O_NONBLOCK: u32 = 0o4000;
+/// delete_module flags: force.
+pub const O_TRUNC: u32 = 0o1000;
+
+/// Unloads a module: Linux's delete_module checks, exit, then teardown.
+pub fn unload(name: &str, flags: u32) -> KResult<()> {
+    let m = module::find(name).ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("module {name} not found")))?;
+    let force = flags & O_TRUNC != 0;
+    if m.state() != State::Live {
+        crate::bail!(EBUSY, "{name}: module is {} (not live)", m.state().initstate());
+    }
+    if m.init_fn != 0 && m.exit_fn == 0 && !force {
+        crate::bail!(EBUSY, "{name}: module has init but no exit; cannot unload");
+    }
+    if m.refcnt() > 0 {
+        if !force {
+            crate::bail!(EWOULDBLOCK, "{name}: module is in use (refcnt {})", m.refcnt());
+        }
+        klog!(level::WARNING, "Disabling lock debugging due to kernel taint");
+        module::add_kernel_taint(taint::FORCED_RMMOD);
+    }
+    m.set_state(State::Going);
+    if m.exit_fn != 0 {
+        // SAFETY: exit_fn was checked to lie in the module's executable
+        // pages, which stay mapped until teardown below.
+        let exit: extern "C" fn() = unsafe { core::mem::transmute(m.exit_fn) };
+        exit();
+    }
+    teardown(&m);
+    module::remove(&m);
+    Ok(())
+}
+

@@ -1,0 +1,283 @@
+//! The host backend: starry-kmod as a user-mode kernel inside an ordinary
+//! Linux process (like User-Mode Linux).
+//!
+//! - Module pages come from an arena reserved (PROT_NONE, no memory until
+//!   used) within +-2 GiB of the executable's code, so x86_64 PC32/PLT32
+//!   relocations between modules and the kernel reach, as Linux's module
+//!   area beside kernel text. Pages are mapped fresh (zeroed, RW) per
+//!   allocation and returned (PROT_NONE, memory released) on free.
+//! - Protections are real: mprotect.
+//! - kallsyms is the executable's own ELF symbol table, rebased.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::{PAGE_SIZE, Platform, Prot};
+use crate::symbols::{KernelSymbol, KernelSymbols};
+
+/// Address space reserved for modules.
+pub const ARENA_SIZE: usize = 256 << 20;
+
+struct Arena {
+    base: usize,
+    used: Vec<bool>,
+}
+
+/// The host platform.
+pub struct HostPlatform {
+    arena: OnceLock<Result<Mutex<Arena>, String>>,
+    syms: OnceLock<KernelSymbols>,
+    pages: AtomicUsize,
+    echo: AtomicBool,
+}
+
+static HOST: HostPlatform = HostPlatform {
+    arena: OnceLock::new(),
+    syms: OnceLock::new(),
+    pages: AtomicUsize::new(0),
+    echo: AtomicBool::new(false),
+};
+
+/// Installs the host platform (idempotent) and returns it.
+pub fn install() -> &'static HostPlatform {
+    super::install(&HOST);
+    &HOST
+}
+
+/// A function whose address and symbol-table value give the executable's
+/// load bias.
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn starry_kmod_kallsyms_anchor() -> usize {
+    starry_kmod_kallsyms_anchor as *const () as usize
+}
+
+fn reserve_arena() -> Result<Mutex<Arena>, String> {
+    let anchor = starry_kmod_kallsyms_anchor();
+    let align = 2 << 20;
+    let gib = 1usize << 30;
+    let mut hints = Vec::new();
+    for off in [gib / 2, gib, gib * 5 / 4] {
+        hints.push(anchor.saturating_sub(off + ARENA_SIZE) & !(align - 1));
+        hints.push((anchor + off) & !(align - 1));
+    }
+    for hint in hints {
+        // SAFETY: a fresh anonymous mapping at an address nothing uses
+        // (MAP_FIXED_NOREPLACE fails rather than replace a mapping).
+        let p = unsafe {
+            libc::mmap(
+                hint as *mut libc::c_void,
+                ARENA_SIZE,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            continue;
+        }
+        let base = p as usize;
+        let far = (base + ARENA_SIZE).abs_diff(anchor).max(base.abs_diff(anchor));
+        if base != hint || far > gib * 3 / 2 {
+            // SAFETY: unmapping the mapping just made.
+            unsafe { libc::munmap(p, ARENA_SIZE) };
+            continue;
+        }
+        return Ok(Mutex::new(Arena {
+            base,
+            used: alloc::vec![false; ARENA_SIZE / PAGE_SIZE],
+        }));
+    }
+    Err(alloc::format!("cannot reserve a module arena near the executable at {anchor:#x}"))
+}
+
+impl HostPlatform {
+    fn arena(&self) -> Option<&Mutex<Arena>> {
+        self.arena.get_or_init(reserve_arena).as_ref().ok()
+    }
+
+    /// The module arena's [start, end), reserving it if needed.
+    pub fn arena_range(&self) -> Option<(usize, usize)> {
+        let a = self.arena()?.lock().ok()?;
+        Some((a.base, a.base + ARENA_SIZE))
+    }
+
+    /// Whether console lines are also printed to stdout.
+    pub fn set_console_echo(&self, on: bool) {
+        self.echo.store(on, Ordering::Relaxed);
+    }
+}
+
+fn kind_letter(sym: &goblin::elf::Sym, shdrs: &[goblin::elf::SectionHeader]) -> Option<u8> {
+    use goblin::elf::section_header::*;
+    use goblin::elf::sym::*;
+    if sym.st_shndx == SHN_UNDEF as usize {
+        return None;
+    }
+    let global = sym.st_bind() != STB_LOCAL;
+    let c = if sym.st_bind() == STB_WEAK {
+        if sym.st_type() == STT_OBJECT { b'V' } else { b'W' }
+    } else if sym.st_shndx == SHN_ABS as usize {
+        b'a'
+    } else {
+        let sh = shdrs.get(sym.st_shndx)?;
+        let flags = sh.sh_flags;
+        let c = if flags & u64::from(SHF_EXECINSTR) != 0 {
+            b't'
+        } else if sh.sh_type == SHT_NOBITS {
+            b'b'
+        } else if flags & u64::from(SHF_WRITE) != 0 {
+            b'd'
+        } else {
+            b'r'
+        };
+        if global { c.to_ascii_uppercase() } else { c }
+    };
+    Some(c)
+}
+
+fn load_kallsyms() -> KernelSymbols {
+    let Ok(bytes) = std::fs::read("/proc/self/exe") else {
+        return KernelSymbols::default();
+    };
+    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {
+        return KernelSymbols::default();
+    };
+    let anchor = starry_kmod_kallsyms_anchor();
+    let file_anchor = elf
+        .syms
+        .iter()
+        .find(|s| elf.strtab.get_at(s.st_name) == Some("starry_kmod_kallsyms_anchor"))
+        .map(|s| s.st_value as usize);
+    let bias = file_anchor.map_or(0, |f| anchor.wrapping_sub(f));
+    let mut out = Vec::with_capacity(elf.syms.len());
+    for sym in elf.syms.iter() {
+        use goblin::elf::sym::*;
+        if matches!(sym.st_type(), STT_SECTION | STT_FILE) || sym.st_value == 0 {
+            continue;
+        }
+        let Some(name) = elf.strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let Some(kind) = kind_letter(&sym, &elf.section_headers) else {
+            continue;
+        };
+        let addr = if kind == b'a' { sym.st_value as usize } else { (sym.st_value as usize).wrapping_add(bias) };
+        out.push(KernelSymbol {
+            addr,
+            kind,
+            name: name.into(),
+        });
+    }
+    KernelSymbols::new(out)
+}
+
+impl Platform for HostPlatform {
+    fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
+        if pages == 0 {
+            return None;
+        }
+        let mut a = self.arena()?.lock().ok()?;
+        let mut run = 0;
+        let mut first = None;
+        for i in 0..a.used.len() {
+            if a.used[i] {
+                run = 0;
+                continue;
+            }
+            run += 1;
+            if run == pages {
+                first = Some(i + 1 - pages);
+                break;
+            }
+        }
+        let first = first?;
+        let addr = a.base + first * PAGE_SIZE;
+        // SAFETY: [addr, addr + len) lies in our own PROT_NONE reservation,
+        // and the bitmap says no module uses it: replace it with fresh RW
+        // zeroed pages.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                pages * PAGE_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED,
+                -1,
+                0,
+            )
+        };
+        if p as usize != addr {
+            return None;
+        }
+        a.used[first..first + pages].fill(true);
+        self.pages.fetch_add(pages, Ordering::Relaxed);
+        Some(addr)
+    }
+
+    fn free_module_pages(&self, addr: usize, pages: usize) {
+        let Some(arena) = self.arena() else { return };
+        let Ok(mut a) = arena.lock() else { return };
+        if addr < a.base || addr + pages * PAGE_SIZE > a.base + ARENA_SIZE {
+            return;
+        }
+        // SAFETY: the range is module pages of our reservation: turn them
+        // back into reserved, memory-less PROT_NONE address space.
+        let p = unsafe {
+            libc::mmap(
+                addr as *mut libc::c_void,
+                pages * PAGE_SIZE,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p as usize != addr {
+            return; // keep them marked used rather than hand them out again
+        }
+        let first = (addr - a.base) / PAGE_SIZE;
+        a.used[first..first + pages].fill(false);
+        self.pages.fetch_sub(pages, Ordering::Relaxed);
+    }
+
+    fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
+        if prot.is_wx() {
+            return false;
+        }
+        let mut p = libc::PROT_NONE;
+        if prot.read {
+            p |= libc::PROT_READ;
+        }
+        if prot.write {
+            p |= libc::PROT_WRITE;
+        }
+        if prot.exec {
+            p |= libc::PROT_EXEC;
+        }
+        // SAFETY: callers pass module pages they own.
+        unsafe { libc::mprotect(addr as *mut libc::c_void, len, p) == 0 }
+    }
+
+    fn flush(&self, _addr: usize, _len: usize) {
+        // x86_64 keeps instruction fetch coherent with stores, and mprotect
+        // already shot down the TLB entries: nothing to do in a process.
+        core::sync::atomic::fence(Ordering::SeqCst);
+    }
+
+    fn kernel_symbols(&self) -> &KernelSymbols {
+        self.syms.get_or_init(load_kallsyms)
+    }
+
+    fn console_write(&self, level: u8, line: &str) {
+        if self.echo.load(Ordering::Relaxed) {
+            std::println!("<{level}>{line}");
+        }
+    }
+
+    fn module_pages_in_use(&self) -> usize {
+        self.pages.load(Ordering::Relaxed)
+    }
+}

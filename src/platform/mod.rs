@@ -1,0 +1,99 @@
+//! The platform: the subsystem's only door to memory, page protection,
+//! cache/TLB maintenance, the kernel's own symbol table and the console.
+//! A kernel ports starry-kmod by implementing [`Platform`] and nothing else.
+
+use crate::symbols::KernelSymbols;
+
+#[cfg(feature = "arceos")]
+pub mod arceos;
+#[cfg(feature = "host")]
+pub mod host;
+
+/// The page size module memory is managed in.
+pub const PAGE_SIZE: usize = 4096;
+
+/// Page protections. Never WRITE and EXEC together (W^X).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Prot {
+    /// Readable.
+    pub read: bool,
+    /// Writable.
+    pub write: bool,
+    /// Executable.
+    pub exec: bool,
+}
+
+impl Prot {
+    /// Read-only (rodata).
+    pub const R: Prot = Prot {
+        read: true,
+        write: false,
+        exec: false,
+    };
+    /// Read-write (data, bss; fresh pages).
+    pub const RW: Prot = Prot {
+        read: true,
+        write: true,
+        exec: false,
+    };
+    /// Read-execute (text).
+    pub const RX: Prot = Prot {
+        read: true,
+        write: false,
+        exec: true,
+    };
+
+    /// True if this protection would make a page writable and executable.
+    pub const fn is_wx(self) -> bool {
+        self.write && self.exec
+    }
+}
+
+/// What a kernel provides to the module subsystem.
+pub trait Platform: Send + Sync {
+    /// Allocates `pages` zeroed, read-write, non-executable pages for module
+    /// memory, placed where the kernel's code can reach them (for x86_64 the
+    /// +-2 GiB of a PC32 relocation). `None` when out of memory.
+    fn alloc_module_pages(&self, pages: usize) -> Option<usize>;
+    /// Returns pages from [`Platform::alloc_module_pages`]; the caller has
+    /// already made them read-write again.
+    fn free_module_pages(&self, addr: usize, pages: usize);
+    /// Changes the protection of whole pages; false if it could not.
+    fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool;
+    /// Makes freshly written code visible to instruction fetch and a
+    /// protection change visible to every CPU (I-cache and TLB flush).
+    fn flush(&self, addr: usize, len: usize);
+    /// The kernel's own symbols (kallsyms).
+    fn kernel_symbols(&self) -> &KernelSymbols;
+    /// Writes a finished console line (no trailing newline).
+    fn console_write(&self, level: u8, line: &str);
+    /// Module pages currently allocated (for leak accounting).
+    fn module_pages_in_use(&self) -> usize;
+}
+
+static PLATFORM: ax_kspin::SpinRaw<Option<&'static dyn Platform>> = ax_kspin::SpinRaw::new(None);
+
+/// Installs the platform. The first call wins; later calls are ignored and
+/// return false.
+pub fn install(p: &'static dyn Platform) -> bool {
+    let mut g = PLATFORM.lock();
+    if g.is_some() {
+        return false;
+    }
+    *g = Some(p);
+    true
+}
+
+/// The installed platform, if any.
+pub fn try_get() -> Option<&'static dyn Platform> {
+    *PLATFORM.lock()
+}
+
+/// The installed platform.
+///
+/// # Panics
+/// If no platform was installed: a kernel must call [`install`] (the host
+/// backend's `host::install()`) before loading modules.
+pub fn get() -> &'static dyn Platform {
+    try_get().expect("starry-kmod: no platform installed")
+}

@@ -1,0 +1,72 @@
+//! The module syscalls with Linux's arguments and errnos: `init_module`,
+//! `finit_module` (the image read from a VFS node) and `delete_module`.
+
+use alloc::vec::Vec;
+
+use ax_fs_vfs::{VfsNodeOps, VfsNodeType};
+
+use crate::errno::{Errno, Error, KResult};
+use crate::loader::{self, MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_MODVERSIONS, MODULE_INIT_IGNORE_VERMAGIC};
+use crate::{bail, elf, klog, console::level};
+
+/// init_module(2): load an image from a buffer with an argument string.
+pub fn init_module(image: &[u8], args: &[u8]) -> KResult<()> {
+    if image.len() < 64 {
+        bail!(ENOEXEC, "module image of {} bytes is too small", image.len());
+    }
+    loader::load(image, args, 0).map(|_| ())
+}
+
+/// finit_module(2): load the image read from a file of the VFS.
+pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<()> {
+    let known = MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_COMPRESSED_FILE;
+    if flags & !known != 0 {
+        bail!(EINVAL, "finit_module: unknown flags {:#x}", flags & !known);
+    }
+    if flags & MODULE_INIT_COMPRESSED_FILE != 0 {
+        bail!(EOPNOTSUPP, "finit_module: this kernel does not decompress modules");
+    }
+    let image = read_file(file)?;
+    loader::load(&image, args, flags).map(|_| ())
+}
+
+/// Reads a whole regular file through its VFS node, handling short reads.
+pub fn read_file(file: &dyn VfsNodeOps) -> KResult<Vec<u8>> {
+    let attr = file
+        .get_attr()
+        .map_err(|e| Error::new(Errno::EBADF, alloc::format!("finit_module: cannot stat the file: {e:?}")))?;
+    if attr.file_type() != VfsNodeType::File {
+        bail!(EINVAL, "finit_module: not a regular file");
+    }
+    let size = attr.size();
+    if size == 0 {
+        bail!(EINVAL, "finit_module: empty file");
+    }
+    if size > i32::MAX as u64 {
+        bail!(EFBIG, "finit_module: file of {size} bytes is too large");
+    }
+    let size = size as usize;
+    let mut buf = alloc::vec![0u8; size];
+    let mut done = 0;
+    while done < size {
+        match file.read_at(done as u64, &mut buf[done..]) {
+            Ok(0) => bail!(EIO, "finit_module: short read ({done} of {size} bytes)"),
+            Ok(n) => done += n.min(size - done),
+            Err(e) => bail!(EIO, "finit_module: read failed at {done}: {e:?}"),
+        }
+    }
+    Ok(buf)
+}
+
+/// delete_module(2): unload by name. `O_NONBLOCK` is accepted (Linux
+/// ignores it); `O_TRUNC` forces where Linux allows it (and taints R).
+pub fn delete_module(name: &str, flags: u32) -> KResult<()> {
+    if name.len() > elf::MODULE_NAME_MAX {
+        bail!(ENOENT, "module {name} not found");
+    }
+    loader::unload(name, flags).inspect_err(|e| {
+        if e.errno != Errno::ENOENT {
+            klog!(level::WARNING, "{}", e.msg);
+        }
+    })
+}
