@@ -6,7 +6,16 @@ fn main() {
         .flag_if_supported("-ffreestanding")
         .flag_if_supported("-fno-builtin")
         .flag_if_supported("-fno-stack-protector");
+    let target = std::env::var("TARGET").unwrap_or_default();
     if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("riscv64") {
+        // Bare-metal riscv64: Debian's cross gcc compiles this freestanding C
+        // unless the usual CC_<target> says otherwise.
+        let env_cc = format!("CC_{}", target.replace('-', "_"));
+        println!("cargo:rerun-if-env-changed={env_cc}");
+        if std::env::var_os(&env_cc).is_none() && std::env::var_os(format!("CC_{target}")).is_none()
+        {
+            b.compiler("riscv64-linux-gnu-gcc");
+        }
         b.flag_if_supported("-march=rv64gc")
             .flag_if_supported("-mabi=lp64d")
             .flag_if_supported("-mcmodel=medany");

@@ -181,12 +181,18 @@ pub struct CheckedElf {
 impl CheckedElf {
     /// The first `.modinfo` value for a key.
     pub fn modinfo_get(&self, key: &str) -> Option<&str> {
-        self.modinfo.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.modinfo
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every `.modinfo` value for a key.
     pub fn modinfo_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.modinfo.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.modinfo
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The index of the section of that name.
@@ -232,9 +238,11 @@ impl Bytes<'_> {
 
 /// A NUL-terminated string at `off` within a string table.
 fn str_at(table: &[u8], off: u32, what: &str) -> KResult<String> {
-    let rest = table
-        .get(off as usize..)
-        .ok_or_else(|| bad(alloc::format!("{what} name offset {off} outside its string table")))?;
+    let rest = table.get(off as usize..).ok_or_else(|| {
+        bad(alloc::format!(
+            "{what} name offset {off} outside its string table"
+        ))
+    })?;
     let end = rest
         .iter()
         .position(|&c| c == 0)
@@ -246,18 +254,18 @@ fn str_at(table: &[u8], off: u32, what: &str) -> KResult<String> {
 fn reloc_width(machine: u16, r_type: u32) -> Option<usize> {
     match machine {
         EM_X86_64 => match r_type {
-            0 => Some(0),                // NONE
-            1 | 24 => Some(8),           // 64, PC64
+            0 => Some(0),                   // NONE
+            1 | 24 => Some(8),              // 64, PC64
             2 | 4 | 9 | 10 | 11 => Some(4), // PC32, PLT32, GOTPCREL, 32, 32S
             _ => None,
         },
         EM_RISCV => match r_type {
-            0 | 43 | 51 => Some(0),              // NONE, ALIGN, RELAX
-            1 | 35 | 39 | 56 | 57 | 59 => Some(4), // 32, ADD32, SUB32, SET32, 32_PCREL, PLT32
-            2 | 36 | 40 => Some(8),              // 64, ADD64, SUB64
-            16 | 17 | 20 | 23..=28 => Some(4),   // BRANCH, JAL, GOT_HI20, PCREL/HI/LO
-            18 | 19 => Some(8),                  // CALL, CALL_PLT: auipc + jalr
-            33 | 37 | 52 | 53 | 54 => Some(1),   // ADD8, SUB8, SUB6, SET6, SET8
+            0 | 43 | 51 => Some(0),                 // NONE, ALIGN, RELAX
+            1 | 35 | 39 | 56 | 57 | 59 => Some(4),  // 32, ADD32, SUB32, SET32, 32_PCREL, PLT32
+            2 | 36 | 40 => Some(8),                 // 64, ADD64, SUB64
+            16 | 17 | 20 | 23..=28 => Some(4),      // BRANCH, JAL, GOT_HI20, PCREL/HI/LO
+            18 | 19 => Some(8),                     // CALL, CALL_PLT: auipc + jalr
+            33 | 37 | 52 | 53 | 54 => Some(1),      // ADD8, SUB8, SUB6, SET6, SET8
             34 | 38 | 55 | 44 | 45 | 46 => Some(2), // ADD16, SUB16, SET16, RVC_*
             _ => None,
         },
@@ -291,7 +299,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     let e_shnum = b.u16(60)?;
     let e_shstrndx = b.u16(62)?;
     if e_type != ET_REL {
-        return Err(bad(alloc::format!("ELF type {e_type} is not ET_REL (a module is a relocatable object)")));
+        return Err(bad(alloc::format!(
+            "ELF type {e_type} is not ET_REL (a module is a relocatable object)"
+        )));
     }
     if machine != HOST_MACHINE {
         return Err(bad(alloc::format!(
@@ -360,26 +370,40 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             if end > data.len() as u64 {
                 return Err(bad(alloc::format!(
                     "section {i} (offset {:#x}, size {:#x}) extends past the end of the file",
-                    r.offset, r.size
+                    r.offset,
+                    r.size
                 )));
             }
         }
         if r.flags & SHF_ALLOC != 0 {
             if r.addr != 0 {
-                return Err(bad(alloc::format!("section {i} has a load address in a relocatable file")));
+                return Err(bad(alloc::format!(
+                    "section {i} has a load address in a relocatable file"
+                )));
             }
             if r.align > 4096 || (r.align > 1 && !r.align.is_power_of_two()) {
-                return Err(bad(alloc::format!("section {i} alignment {} unsupported", r.align)));
+                return Err(bad(alloc::format!(
+                    "section {i} alignment {} unsupported",
+                    r.align
+                )));
             }
             if r.flags & SHF_WRITE != 0 && r.flags & SHF_EXECINSTR != 0 {
-                return Err(bad(alloc::format!("section {i} is writable and executable (W^X)")));
+                return Err(bad(alloc::format!(
+                    "section {i} is writable and executable (W^X)"
+                )));
             }
             total_alloc = total_alloc.saturating_add(r.size.saturating_add(4095) & !4095);
         }
         match r.sh_type {
-            SHT_REL => return Err(bad(alloc::format!("section {i}: REL relocations are not supported"))),
+            SHT_REL => {
+                return Err(bad(alloc::format!(
+                    "section {i}: REL relocations are not supported"
+                )));
+            }
             SHT_DYNAMIC | SHT_DYNSYM => {
-                return Err(bad(alloc::format!("section {i}: dynamic sections have no place in a module")))
+                return Err(bad(alloc::format!(
+                    "section {i}: dynamic sections have no place in a module"
+                )));
             }
             SHT_SYMTAB_SHNDX => return Err(bad("extended section indices are not supported")),
             _ => {}
@@ -388,7 +412,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     if total_alloc > MAX_MODULE_BYTES {
         return Err(Error::new(
             Errno::ENOMEM,
-            alloc::format!("module needs {total_alloc} bytes of memory, more than {MAX_MODULE_BYTES}"),
+            alloc::format!(
+                "module needs {total_alloc} bytes of memory, more than {MAX_MODULE_BYTES}"
+            ),
         ));
     }
 
@@ -396,7 +422,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     if shstr.sh_type != SHT_STRTAB || shstr.size == 0 {
         return Err(bad("section name table is not a string table"));
     }
-    let shstrtab = b.range(shstr.offset as usize, shstr.size as usize).unwrap_or(&[]);
+    let shstrtab = b
+        .range(shstr.offset as usize, shstr.size as usize)
+        .unwrap_or(&[]);
     if shstrtab.last() != Some(&0) {
         return Err(bad("section name table is not NUL-terminated"));
     }
@@ -421,7 +449,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     }
 
     // The symbol table.
-    let symtabs: Vec<usize> = (0..raw.len()).filter(|&i| raw[i].sh_type == SHT_SYMTAB).collect();
+    let symtabs: Vec<usize> = (0..raw.len())
+        .filter(|&i| raw[i].sh_type == SHT_SYMTAB)
+        .collect();
     if symtabs.len() != 1 {
         return Err(bad(alloc::format!(
             "module has {} symbol tables (stripped?)",
@@ -433,11 +463,14 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     if sr.entsize != 24 || sr.size % 24 != 0 || sr.size == 0 || sr.offset % 8 != 0 {
         return Err(bad("symbol table has a bad entry size, size or alignment"));
     }
-    if sr.link == 0 || sr.link as usize >= raw.len() || raw[sr.link as usize].sh_type != SHT_STRTAB {
+    if sr.link == 0 || sr.link as usize >= raw.len() || raw[sr.link as usize].sh_type != SHT_STRTAB
+    {
         return Err(bad("symbol table's string table link is invalid"));
     }
     let strtab_hdr = &raw[sr.link as usize];
-    let strtab = b.range(strtab_hdr.offset as usize, strtab_hdr.size as usize).unwrap_or(&[]);
+    let strtab = b
+        .range(strtab_hdr.offset as usize, strtab_hdr.size as usize)
+        .unwrap_or(&[]);
     if strtab.last() != Some(&0) {
         return Err(bad("symbol string table is empty or not NUL-terminated"));
     }
@@ -463,13 +496,22 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
                 )));
             }
             if shndx != SHN_ABS && shndx >= SHN_LORESERVE {
-                return Err(bad(alloc::format!("symbol {} has reserved section index {shndx:#x}", sym.name)));
+                return Err(bad(alloc::format!(
+                    "symbol {} has reserved section index {shndx:#x}",
+                    sym.name
+                )));
             }
             if shndx != SHN_ABS && shndx as usize >= raw.len() {
-                return Err(bad(alloc::format!("symbol {} has section index {shndx} out of range", sym.name)));
+                return Err(bad(alloc::format!(
+                    "symbol {} has section index {shndx} out of range",
+                    sym.name
+                )));
             }
             if sym.kind() == STT_TLS {
-                return Err(bad(alloc::format!("thread-local symbol {} in a module", sym.name)));
+                return Err(bad(alloc::format!(
+                    "thread-local symbol {} in a module",
+                    sym.name
+                )));
             }
             if shndx == SHN_UNDEF && sym.name.is_empty() {
                 return Err(bad(alloc::format!("undefined symbol {i} has no name")));
@@ -493,8 +535,8 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     }
     let mut modinfo = Vec::new();
     for entry in mi_bytes[..mi_bytes.len() - 1].split(|&c| c == 0) {
-        let s = core::str::from_utf8(entry)
-            .map_err(|_| bad(".modinfo entry is not valid UTF-8"))?;
+        let s =
+            core::str::from_utf8(entry).map_err(|_| bad(".modinfo entry is not valid UTF-8"))?;
         let (k, v) = s
             .split_once('=')
             .ok_or_else(|| bad(alloc::format!(".modinfo entry `{s}' is not key=value")))?;
@@ -511,7 +553,11 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     let this_module = sections
         .iter()
         .position(|s| s.name == ".gnu.linkonce.this_module")
-        .ok_or_else(|| bad(alloc::format!("{name}: no .gnu.linkonce.this_module section")))?;
+        .ok_or_else(|| {
+            bad(alloc::format!(
+                "{name}: no .gnu.linkonce.this_module section"
+            ))
+        })?;
     {
         let s = &sections[this_module];
         if s.sh_type != SHT_PROGBITS || !s.is_alloc() || s.size != STRUCT_MODULE_SIZE {
@@ -544,13 +590,18 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
         }
         let rname = &sections[ri].name;
         if r.info as usize >= raw.len() || r.info == 0 {
-            return Err(bad(alloc::format!("{rname}: target section {} out of range", r.info)));
+            return Err(bad(alloc::format!(
+                "{rname}: target section {} out of range",
+                r.info
+            )));
         }
         if r.entsize != 24 || r.size % 24 != 0 || r.offset % 8 != 0 {
             return Err(bad(alloc::format!("{rname}: bad entry size or alignment")));
         }
         if r.link as usize != st {
-            return Err(bad(alloc::format!("{rname}: does not use the symbol table")));
+            return Err(bad(alloc::format!(
+                "{rname}: does not use the symbol table"
+            )));
         }
         let target = r.info as usize;
         if !sections[target].is_alloc() {
@@ -570,16 +621,21 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             let r_type = (r_info & 0xffff_ffff) as u32;
             let r_sym = (r_info >> 32) as usize;
             let width = reloc_width(machine, r_type).ok_or_else(|| {
-                bad(alloc::format!("{rname}[{k}]: unsupported relocation type {r_type}"))
+                bad(alloc::format!(
+                    "{rname}[{k}]: unsupported relocation type {r_type}"
+                ))
             })?;
             if r_sym >= symbols.len() {
-                return Err(bad(alloc::format!("{rname}[{k}]: symbol index {r_sym} out of range")));
+                return Err(bad(alloc::format!(
+                    "{rname}[{k}]: symbol index {r_sym} out of range"
+                )));
             }
             let end = r_offset.checked_add(width as u64);
             if end.is_none_or(|e| e > tsec.size as u64) {
                 return Err(bad(alloc::format!(
                     "{rname}[{k}]: offset {r_offset:#x} outside {} ({:#x} bytes)",
-                    tsec.name, tsec.size
+                    tsec.name,
+                    tsec.size
                 )));
             }
             if width == 0 {
@@ -596,7 +652,8 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             {
                 return Err(bad(alloc::format!(
                     "{rname}[{k}]: refers to symbol `{}' in {}, which is not loaded",
-                    sym.name, sections[sidx].name
+                    sym.name,
+                    sections[sidx].name
                 )));
             }
         }
@@ -605,7 +662,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     // The loader's allocation plan, after its arch adjustments.
     let got = sections.iter().position(|s| s.name == ".got");
     if gotpcrel > 0 && got.is_none() {
-        return Err(bad(alloc::format!("{name}: GOTPCREL relocations but no .got section")));
+        return Err(bad(alloc::format!(
+            "{name}: GOTPCREL relocations but no .got section"
+        )));
     }
     let mut plan = Vec::new();
     for (i, s) in sections.iter().enumerate() {

@@ -15,8 +15,12 @@ unsafe extern "C" {
     fn starry_kmod_vprintk(fmt: *const c_char, ap: *mut c_void) -> c_int;
     fn starry_kmod_snprintf(buf: *mut c_char, size: usize, fmt: *const c_char, ...) -> c_int;
     fn starry_kmod_sprintf(buf: *mut c_char, fmt: *const c_char, ...) -> c_int;
-    fn starry_kmod_vsnprintf(buf: *mut c_char, size: usize, fmt: *const c_char, ap: *mut c_void)
-    -> c_int;
+    fn starry_kmod_vsnprintf(
+        buf: *mut c_char,
+        size: usize,
+        fmt: *const c_char,
+        ap: *mut c_void,
+    ) -> c_int;
 }
 
 /// Called by csrc/printk.c with one formatted printk message.
@@ -24,7 +28,12 @@ unsafe extern "C" {
 /// # Safety
 /// `text` points at `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn starry_kmod_printk_emit(level: c_int, cont: c_int, text: *const c_char, len: usize) {
+pub unsafe extern "C" fn starry_kmod_printk_emit(
+    level: c_int,
+    cont: c_int,
+    text: *const c_char,
+    len: usize,
+) {
     // SAFETY: the C caller passes its own buffer and the length it wrote.
     let bytes = unsafe { core::slice::from_raw_parts(text as *const u8, len) };
     let text = alloc::string::String::from_utf8_lossy(bytes);
@@ -108,7 +117,11 @@ pub unsafe extern "C" fn kfree(ptr: *const c_void) {
 
 /// # Safety
 /// C's memcpy contract.
-pub unsafe extern "C" fn kapi_memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+pub unsafe extern "C" fn kapi_memcpy(
+    dst: *mut c_void,
+    src: *const c_void,
+    n: usize,
+) -> *mut c_void {
     // SAFETY: the caller's memcpy contract.
     unsafe { core::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, n) };
     dst
@@ -116,7 +129,11 @@ pub unsafe extern "C" fn kapi_memcpy(dst: *mut c_void, src: *const c_void, n: us
 
 /// # Safety
 /// C's memmove contract.
-pub unsafe extern "C" fn kapi_memmove(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void {
+pub unsafe extern "C" fn kapi_memmove(
+    dst: *mut c_void,
+    src: *const c_void,
+    n: usize,
+) -> *mut c_void {
     // SAFETY: the caller's memmove contract.
     unsafe { core::ptr::copy(src as *const u8, dst as *mut u8, n) };
     dst
@@ -198,18 +215,42 @@ static EXPORTS: &[(&str, AddrFn)] = &[
     ("strlen", || kapi_strlen as *const () as usize),
     ("strcmp", || kapi_strcmp as *const () as usize),
     ("strncmp", || kapi_strncmp as *const () as usize),
-    ("param_ops_byte", || &params::PARAM_OPS_BYTE as *const _ as usize),
-    ("param_ops_short", || &params::PARAM_OPS_SHORT as *const _ as usize),
-    ("param_ops_ushort", || &params::PARAM_OPS_USHORT as *const _ as usize),
-    ("param_ops_int", || &params::PARAM_OPS_INT as *const _ as usize),
-    ("param_ops_uint", || &params::PARAM_OPS_UINT as *const _ as usize),
-    ("param_ops_long", || &params::PARAM_OPS_LONG as *const _ as usize),
-    ("param_ops_ulong", || &params::PARAM_OPS_ULONG as *const _ as usize),
-    ("param_ops_ullong", || &params::PARAM_OPS_ULLONG as *const _ as usize),
-    ("param_ops_hexint", || &params::PARAM_OPS_HEXINT as *const _ as usize),
-    ("param_ops_charp", || &params::PARAM_OPS_CHARP as *const _ as usize),
-    ("param_ops_bool", || &params::PARAM_OPS_BOOL as *const _ as usize),
-    ("param_ops_invbool", || &params::PARAM_OPS_INVBOOL as *const _ as usize),
+    ("param_ops_byte", || {
+        &params::PARAM_OPS_BYTE as *const _ as usize
+    }),
+    ("param_ops_short", || {
+        &params::PARAM_OPS_SHORT as *const _ as usize
+    }),
+    ("param_ops_ushort", || {
+        &params::PARAM_OPS_USHORT as *const _ as usize
+    }),
+    ("param_ops_int", || {
+        &params::PARAM_OPS_INT as *const _ as usize
+    }),
+    ("param_ops_uint", || {
+        &params::PARAM_OPS_UINT as *const _ as usize
+    }),
+    ("param_ops_long", || {
+        &params::PARAM_OPS_LONG as *const _ as usize
+    }),
+    ("param_ops_ulong", || {
+        &params::PARAM_OPS_ULONG as *const _ as usize
+    }),
+    ("param_ops_ullong", || {
+        &params::PARAM_OPS_ULLONG as *const _ as usize
+    }),
+    ("param_ops_hexint", || {
+        &params::PARAM_OPS_HEXINT as *const _ as usize
+    }),
+    ("param_ops_charp", || {
+        &params::PARAM_OPS_CHARP as *const _ as usize
+    }),
+    ("param_ops_bool", || {
+        &params::PARAM_OPS_BOOL as *const _ as usize
+    }),
+    ("param_ops_invbool", || {
+        &params::PARAM_OPS_INVBOOL as *const _ as usize
+    }),
 ];
 
 /// The address of an exported kernel symbol.

@@ -15,9 +15,9 @@ extern crate lwprintf_rs;
 #[cfg(feature = "host")]
 extern crate std;
 
-pub mod errno;
 pub mod console;
 pub mod elf;
+pub mod errno;
 pub mod kapi;
 pub mod loader;
 pub mod module;

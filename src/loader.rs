@@ -16,7 +16,7 @@ use kmod_loader::{KernelModuleHelper, ModuleLoader, SectionMemOps, SectionPerm};
 use crate::console::level;
 use crate::elf::{self, CheckedElf, consts::*};
 use crate::errno::{Errno, Error, KResult};
-use crate::module::{self, LoadedSection, Loaded, Module, State, taint};
+use crate::module::{self, Loaded, LoadedSection, Module, State, taint};
 use crate::params::{self, Param};
 use crate::platform::{self, PAGE_SIZE, Prot};
 use crate::{kapi, klog};
@@ -87,7 +87,11 @@ impl Drop for ModuleMem {
         // Pages go back to the allocator writable and flushed; a page whose
         // protection cannot be restored is leaked, never handed out read-only.
         if self.prot != Prot::RW && !p.protect(self.addr, len, Prot::RW) {
-            klog!(level::ERR, "module memory at {:#x} could not be made writable again; leaked", self.addr);
+            klog!(
+                level::ERR,
+                "module memory at {:#x} could not be made writable again; leaked",
+                self.addr
+            );
             return;
         }
         p.flush(self.addr, len);
@@ -163,16 +167,25 @@ fn check_modinfo(elf: &CheckedElf, flags: u32) -> KResult<u32> {
     };
     match magic {
         None => {
-            klog!(level::WARNING, "{name}: no symbol version for module_layout; forcing load, tainting kernel");
+            klog!(
+                level::WARNING,
+                "{name}: no symbol version for module_layout; forcing load, tainting kernel"
+            );
             taint_mask |= 1 << taint::FORCED_MODULE;
         }
         Some(m) if m != VERMAGIC => {
-            crate::bail!(ENOEXEC, "{name}: version magic '{m}' should be '{VERMAGIC}'");
+            crate::bail!(
+                ENOEXEC,
+                "{name}: version magic '{m}' should be '{VERMAGIC}'"
+            );
         }
         Some(_) => {}
     }
     if elf.modinfo_get("intree").is_none() {
-        klog!(level::WARNING, "{name}: loading out-of-tree module taints kernel.");
+        klog!(
+            level::WARNING,
+            "{name}: loading out-of-tree module taints kernel."
+        );
         taint_mask |= 1 << taint::OOT_MODULE;
     }
     if elf.modinfo_get("staging").is_some() {
@@ -183,7 +196,10 @@ fn check_modinfo(elf: &CheckedElf, flags: u32) -> KResult<u32> {
     }
     let license = elf.modinfo_get("license").unwrap_or("unspecified");
     if !GPL_COMPATIBLE.contains(&license) {
-        klog!(level::WARNING, "{name}: module license '{license}' taints kernel.");
+        klog!(
+            level::WARNING,
+            "{name}: module license '{license}' taints kernel."
+        );
         taint_mask |= 1 << taint::PROPRIETARY_MODULE;
     }
     Ok(taint_mask)
@@ -228,7 +244,12 @@ fn place_sections(elf: &CheckedElf, allocs: &[(usize, usize)]) -> KResult<Vec<Lo
         let s = &elf.sections[p.index];
         let size = p.size.unwrap_or(len);
         if size.div_ceil(PAGE_SIZE) * PAGE_SIZE != len || addr == 0 {
-            crate::bail!(ENOEXEC, "{}: allocation for {} does not match its size", elf.name, s.name);
+            crate::bail!(
+                ENOEXEC,
+                "{}: allocation for {} does not match its size",
+                elf.name,
+                s.name
+            );
         }
         out.push(LoadedSection {
             name: s.name.clone(),
@@ -240,7 +261,12 @@ fn place_sections(elf: &CheckedElf, allocs: &[(usize, usize)]) -> KResult<Vec<Lo
     Ok(out)
 }
 
-fn within(sections: &[LoadedSection], addr: usize, len: usize, pred: impl Fn(&LoadedSection) -> bool) -> bool {
+fn within(
+    sections: &[LoadedSection],
+    addr: usize,
+    len: usize,
+    pred: impl Fn(&LoadedSection) -> bool,
+) -> bool {
     sections.iter().any(|s| {
         pred(s) && addr >= s.addr && addr.checked_add(len).is_some_and(|e| e <= s.addr + s.size)
     })
@@ -268,7 +294,9 @@ fn std_ops_width(ops: usize) -> Option<usize> {
         ("param_ops_ullong", 8),
         ("param_ops_charp", 8),
     ];
-    w.iter().find(|(n, _)| kapi::lookup(n) == Some(ops)).map(|(_, w)| *w)
+    w.iter()
+        .find(|(n, _)| kapi::lookup(n) == Some(ops))
+        .map(|(_, w)| *w)
 }
 
 /// Validates each relocated `kernel_param`: its name, ops and argument must
@@ -280,7 +308,12 @@ fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> 
         return Ok(Vec::new());
     };
     let kp_size = elf::KERNEL_PARAM_SIZE;
-    let bad = |i: usize, what: &str| Error::new(Errno::ENOEXEC, alloc::format!("{name}: parameter {i}: {what}"));
+    let bad = |i: usize, what: &str| {
+        Error::new(
+            Errno::ENOEXEC,
+            alloc::format!("{name}: parameter {i}: {what}"),
+        )
+    };
     let mut out = Vec::new();
     for i in 0..ps.size / kp_size {
         let kp = ps.addr + i * kp_size;
@@ -295,8 +328,13 @@ fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> 
             .find(|s| name_ptr >= s.addr && name_ptr < s.addr + s.size)
             .ok_or_else(|| bad(i, "name points outside the module"))?;
         // SAFETY: [name_ptr, section end) is loaded, readable module memory.
-        let bytes = unsafe { core::slice::from_raw_parts(name_ptr as *const u8, sec.addr + sec.size - name_ptr) };
-        let nul = bytes.iter().position(|&c| c == 0).ok_or_else(|| bad(i, "name is not NUL-terminated"))?;
+        let bytes = unsafe {
+            core::slice::from_raw_parts(name_ptr as *const u8, sec.addr + sec.size - name_ptr)
+        };
+        let nul = bytes
+            .iter()
+            .position(|&c| c == 0)
+            .ok_or_else(|| bad(i, "name is not NUL-terminated"))?;
         let pname = String::from_utf8_lossy(&bytes[..nul]).into_owned();
         let noarg;
         if let Some(width) = std_ops_width(ops) {
@@ -378,7 +416,11 @@ fn form(
     };
     let owner = owner.map_err(|e| {
         let errno = Errno::from(e);
-        let errno = if errno == Errno::ENOSPC { Errno::ENOMEM } else { errno };
+        let errno = if errno == Errno::ENOSPC {
+            Errno::ENOMEM
+        } else {
+            errno
+        };
         Error::new(errno, alloc::format!("{name}: relocation failed: {errno}"))
     })?;
     let sections = place_sections(elf, &allocs)?;
@@ -388,7 +430,12 @@ fn form(
         .iter()
         .find(|s| s.name == ".gnu.linkonce.this_module")
         .map(|s| s.addr)
-        .ok_or_else(|| Error::new(Errno::ENOEXEC, alloc::format!("{name}: struct module not loaded")))?;
+        .ok_or_else(|| {
+            Error::new(
+                Errno::ENOEXEC,
+                alloc::format!("{name}: struct module not loaded"),
+            )
+        })?;
     // struct module's init (@312) and exit (@1088), as relocated.
     let init_fn = read_word(this + 312);
     let exit_fn = read_word(this + 1088);
@@ -400,7 +447,11 @@ fn form(
     let is_init = |s: &&LoadedSection| s.name.starts_with(".init");
     let page_round = |s: &LoadedSection| s.size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
     let init_size: usize = sections.iter().filter(is_init).map(page_round).sum();
-    let core_size: usize = sections.iter().filter(|s| !is_init(s)).map(page_round).sum();
+    let core_size: usize = sections
+        .iter()
+        .filter(|s| !is_init(s))
+        .map(page_round)
+        .sum();
 
     let loaded = Loaded {
         _owner: owner,
@@ -482,19 +533,31 @@ pub const O_TRUNC: u32 = 0o1000;
 
 /// Unloads a module: Linux's delete_module checks, exit, then teardown.
 pub fn unload(name: &str, flags: u32) -> KResult<()> {
-    let m = module::find(name).ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("module {name} not found")))?;
+    let m = module::find(name)
+        .ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("module {name} not found")))?;
     let force = flags & O_TRUNC != 0;
     if m.state() != State::Live {
-        crate::bail!(EBUSY, "{name}: module is {} (not live)", m.state().initstate());
+        crate::bail!(
+            EBUSY,
+            "{name}: module is {} (not live)",
+            m.state().initstate()
+        );
     }
     if m.init_fn != 0 && m.exit_fn == 0 && !force {
         crate::bail!(EBUSY, "{name}: module has init but no exit; cannot unload");
     }
     if m.refcnt() > 0 {
         if !force {
-            crate::bail!(EWOULDBLOCK, "{name}: module is in use (refcnt {})", m.refcnt());
+            crate::bail!(
+                EWOULDBLOCK,
+                "{name}: module is in use (refcnt {})",
+                m.refcnt()
+            );
         }
-        klog!(level::WARNING, "Disabling lock debugging due to kernel taint");
+        klog!(
+            level::WARNING,
+            "Disabling lock debugging due to kernel taint"
+        );
         module::add_kernel_taint(taint::FORCED_RMMOD);
     }
     m.set_state(State::Going);
@@ -508,4 +571,3 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
     module::remove(&m);
     Ok(())
 }
-

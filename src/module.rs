@@ -220,7 +220,10 @@ impl Module {
 
     /// A `.modinfo` value.
     pub fn modinfo_get(&self, key: &str) -> Option<&str> {
-        self.modinfo.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.modinfo
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A snapshot of its state.
@@ -250,25 +253,36 @@ impl Module {
     pub fn param_get(&self, name: &str) -> KResult<Vec<u8>> {
         let g = self.loaded.lock();
         let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
-        let p = l
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("{}: no parameter {name}", self.name)))?;
-        p.get().map_err(|e| Error::new(e, alloc::format!("{}: reading {name} failed", self.name)))
+        let p = l.params.iter().find(|p| p.name == name).ok_or_else(|| {
+            Error::new(
+                Errno::ENOENT,
+                alloc::format!("{}: no parameter {name}", self.name),
+            )
+        })?;
+        p.get()
+            .map_err(|e| Error::new(e, alloc::format!("{}: reading {name} failed", self.name)))
     }
 
     /// Sets a parameter through its own `set` op, under the module's lock.
     pub fn param_set(&self, name: &str, val: &[u8]) -> KResult<()> {
         let g = self.loaded.lock();
         let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
-        let p = l
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("{}: no parameter {name}", self.name)))?;
-        p.set(Some(val))
-            .map_err(|e| Error::new(e, alloc::format!("{}: `{}' invalid for parameter `{name}'", self.name, String::from_utf8_lossy(val))))
+        let p = l.params.iter().find(|p| p.name == name).ok_or_else(|| {
+            Error::new(
+                Errno::ENOENT,
+                alloc::format!("{}: no parameter {name}", self.name),
+            )
+        })?;
+        p.set(Some(val)).map_err(|e| {
+            Error::new(
+                e,
+                alloc::format!(
+                    "{}: `{}' invalid for parameter `{name}'",
+                    self.name,
+                    String::from_utf8_lossy(val)
+                ),
+            )
+        })
     }
 
     /// Takes a reference (try_module_get); fails once the module is going.
@@ -284,12 +298,17 @@ impl Module {
     pub fn put(&self) {
         let _ = self
             .refcnt
-            .try_update(Ordering::AcqRel, Ordering::Acquire, |v| (v > 0).then(|| v - 1));
+            .try_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+                (v > 0).then(|| v - 1)
+            });
     }
 }
 
 fn gone(name: &str) -> Error {
-    Error::new(Errno::ENOENT, alloc::format!("module {name} is no longer loaded"))
+    Error::new(
+        Errno::ENOENT,
+        alloc::format!("module {name} is no longer loaded"),
+    )
 }
 
 static REGISTRY: SpinRaw<Vec<Arc<Module>>> = SpinRaw::new(Vec::new());
@@ -301,8 +320,14 @@ pub(crate) fn reserve(name: &str) -> KResult<Arc<Module>> {
     let mut reg = REGISTRY.lock();
     if let Some(m) = reg.iter().find(|m| m.name == name) {
         return Err(match m.state() {
-            State::Live => Error::new(Errno::EEXIST, alloc::format!("module {name} is already loaded")),
-            s => Error::new(Errno::EBUSY, alloc::format!("module {name} is busy ({})", s.initstate())),
+            State::Live => Error::new(
+                Errno::EEXIST,
+                alloc::format!("module {name} is already loaded"),
+            ),
+            s => Error::new(
+                Errno::EBUSY,
+                alloc::format!("module {name} is busy ({})", s.initstate()),
+            ),
         });
     }
     let m = Arc::new(Module::new_unformed(name));

@@ -155,15 +155,78 @@ macro_rules! int_param {
     };
 }
 
-int_param!(PARAM_OPS_BYTE, set_byte, get_byte, u8, kstrtoull, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_SHORT, set_short, get_short, i16, kstrtoll, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_USHORT, set_ushort, get_ushort, u16, kstrtoull, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_INT, set_int, get_int, i32, kstrtoll, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_UINT, set_uint, get_uint, u32, kstrtoull, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_LONG, set_long, get_long, i64, kstrtoll, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_ULONG, set_ulong, get_ulong, u64, kstrtoull, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_ULLONG, set_ullong, get_ullong, u64, kstrtoull, |v| alloc::format!("{v}\n"));
-int_param!(PARAM_OPS_HEXINT, set_hexint, get_hexint, u32, kstrtoull, |v| alloc::format!("{v:#08x}\n"));
+int_param!(
+    PARAM_OPS_BYTE,
+    set_byte,
+    get_byte,
+    u8,
+    kstrtoull,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_SHORT,
+    set_short,
+    get_short,
+    i16,
+    kstrtoll,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_USHORT,
+    set_ushort,
+    get_ushort,
+    u16,
+    kstrtoull,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_INT,
+    set_int,
+    get_int,
+    i32,
+    kstrtoll,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_UINT,
+    set_uint,
+    get_uint,
+    u32,
+    kstrtoull,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_LONG,
+    set_long,
+    get_long,
+    i64,
+    kstrtoll,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_ULONG,
+    set_ulong,
+    get_ulong,
+    u64,
+    kstrtoull,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_ULLONG,
+    set_ullong,
+    get_ullong,
+    u64,
+    kstrtoull,
+    |v| alloc::format!("{v}\n")
+);
+int_param!(
+    PARAM_OPS_HEXINT,
+    set_hexint,
+    get_hexint,
+    u32,
+    kstrtoull,
+    |v| alloc::format!("{v:#08x}\n")
+);
 
 unsafe extern "C" fn set_bool(val: *const c_char, kp: *const kernel_param) -> c_int {
     // SAFETY: a valid string or NULL ("set" without a value means true).
@@ -338,7 +401,11 @@ pub fn split_args(args: &[u8]) -> (Vec<Arg>, &[u8]) {
         };
         let arg = match equals {
             None => Arg {
-                name: if quoted { strip_end(token) } else { token.to_vec() },
+                name: if quoted {
+                    strip_end(token)
+                } else {
+                    token.to_vec()
+                },
                 val: None,
             },
             Some(eq) => {
@@ -395,7 +462,9 @@ impl Param {
             c.push(0);
             c
         });
-        let ptr = cval.as_ref().map_or(core::ptr::null(), |c| c.as_ptr() as *const c_char);
+        let ptr = cval
+            .as_ref()
+            .map_or(core::ptr::null(), |c| c.as_ptr() as *const c_char);
         let kp = self.kp as *const kernel_param;
         // SAFETY: kp was validated at load (ops and set point into the
         // module or the kernel's exported ops) and the module is loaded.
@@ -405,7 +474,11 @@ impl Param {
                 None => return Err(Errno::EINVAL),
             }
         };
-        if ret < 0 { Err(Errno::from_code(ret)) } else { Ok(()) }
+        if ret < 0 {
+            Err(Errno::from_code(ret))
+        } else {
+            Ok(())
+        }
     }
 
     /// Calls the param's own `get` op: the text it shows (ends in `\n`).
@@ -454,7 +527,10 @@ pub fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
     for a in list {
         let name = String::from_utf8_lossy(&a.name);
         let Some(p) = params.iter().find(|p| parameq(p.name.as_bytes(), &a.name)) else {
-            klog!(level::WARNING, "{modname}: unknown parameter '{name}' ignored");
+            klog!(
+                level::WARNING,
+                "{modname}: unknown parameter '{name}' ignored"
+            );
             continue;
         };
         if let Err(e) = p.set(a.val.as_deref()) {

@@ -6,25 +6,35 @@ use alloc::vec::Vec;
 use ax_fs_vfs::{VfsNodeOps, VfsNodeType};
 
 use crate::errno::{Errno, Error, KResult};
-use crate::loader::{self, MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_MODVERSIONS, MODULE_INIT_IGNORE_VERMAGIC};
-use crate::{bail, elf, klog, console::level};
+use crate::loader::{
+    self, MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_MODVERSIONS, MODULE_INIT_IGNORE_VERMAGIC,
+};
+use crate::{bail, console::level, elf, klog};
 
 /// init_module(2): load an image from a buffer with an argument string.
 pub fn init_module(image: &[u8], args: &[u8]) -> KResult<()> {
     if image.len() < 64 {
-        bail!(ENOEXEC, "module image of {} bytes is too small", image.len());
+        bail!(
+            ENOEXEC,
+            "module image of {} bytes is too small",
+            image.len()
+        );
     }
     loader::load(image, args, 0).map(|_| ())
 }
 
 /// finit_module(2): load the image read from a file of the VFS.
 pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<()> {
-    let known = MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_COMPRESSED_FILE;
+    let known =
+        MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_COMPRESSED_FILE;
     if flags & !known != 0 {
         bail!(EINVAL, "finit_module: unknown flags {:#x}", flags & !known);
     }
     if flags & MODULE_INIT_COMPRESSED_FILE != 0 {
-        bail!(EOPNOTSUPP, "finit_module: this kernel does not decompress modules");
+        bail!(
+            EOPNOTSUPP,
+            "finit_module: this kernel does not decompress modules"
+        );
     }
     let image = read_file(file)?;
     loader::load(&image, args, flags).map(|_| ())
@@ -32,9 +42,12 @@ pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<(
 
 /// Reads a whole regular file through its VFS node, handling short reads.
 pub fn read_file(file: &dyn VfsNodeOps) -> KResult<Vec<u8>> {
-    let attr = file
-        .get_attr()
-        .map_err(|e| Error::new(Errno::EBADF, alloc::format!("finit_module: cannot stat the file: {e:?}")))?;
+    let attr = file.get_attr().map_err(|e| {
+        Error::new(
+            Errno::EBADF,
+            alloc::format!("finit_module: cannot stat the file: {e:?}"),
+        )
+    })?;
     if attr.file_type() != VfsNodeType::File {
         bail!(EINVAL, "finit_module: not a regular file");
     }

@@ -71,7 +71,10 @@ fn reserve_arena() -> Result<Mutex<Arena>, String> {
                 hint as *mut libc::c_void,
                 ARENA_SIZE,
                 libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_FIXED_NOREPLACE,
+                libc::MAP_PRIVATE
+                    | libc::MAP_ANONYMOUS
+                    | libc::MAP_NORESERVE
+                    | libc::MAP_FIXED_NOREPLACE,
                 -1,
                 0,
             )
@@ -80,7 +83,9 @@ fn reserve_arena() -> Result<Mutex<Arena>, String> {
             continue;
         }
         let base = p as usize;
-        let far = (base + ARENA_SIZE).abs_diff(anchor).max(base.abs_diff(anchor));
+        let far = (base + ARENA_SIZE)
+            .abs_diff(anchor)
+            .max(base.abs_diff(anchor));
         if base != hint || far > gib * 3 / 2 {
             // SAFETY: unmapping the mapping just made.
             unsafe { libc::munmap(p, ARENA_SIZE) };
@@ -91,7 +96,9 @@ fn reserve_arena() -> Result<Mutex<Arena>, String> {
             used: alloc::vec![false; ARENA_SIZE / PAGE_SIZE],
         }));
     }
-    Err(alloc::format!("cannot reserve a module arena near the executable at {anchor:#x}"))
+    Err(alloc::format!(
+        "cannot reserve a module arena near the executable at {anchor:#x}"
+    ))
 }
 
 impl HostPlatform {
@@ -119,7 +126,11 @@ fn kind_letter(sym: &goblin::elf::Sym, shdrs: &[goblin::elf::SectionHeader]) -> 
     }
     let global = sym.st_bind() != STB_LOCAL;
     let c = if sym.st_bind() == STB_WEAK {
-        if sym.st_type() == STT_OBJECT { b'V' } else { b'W' }
+        if sym.st_type() == STT_OBJECT {
+            b'V'
+        } else {
+            b'W'
+        }
     } else if sym.st_shndx == SHN_ABS as usize {
         b'a'
     } else {
@@ -165,7 +176,11 @@ fn load_kallsyms() -> KernelSymbols {
         let Some(kind) = kind_letter(&sym, &elf.section_headers) else {
             continue;
         };
-        let addr = if kind == b'a' { sym.st_value as usize } else { (sym.st_value as usize).wrapping_add(bias) };
+        let addr = if kind == b'a' {
+            sym.st_value as usize
+        } else {
+            (sym.st_value as usize).wrapping_add(bias)
+        };
         out.push(KernelSymbol {
             addr,
             kind,

@@ -1,0 +1,68 @@
+//! Shared test helpers: one user-mode kernel per test binary, tests
+//! serialised (they share its registry), console capture.
+#![allow(dead_code)]
+
+use std::sync::{Mutex, MutexGuard};
+
+use starry_kmod::console;
+use starry_kmod::platform::{self, Platform};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The kernel, for one test at a time; checks the test left nothing loaded.
+pub struct Kernel {
+    _guard: MutexGuard<'static, ()>,
+    pub seq: u64,
+}
+
+pub fn kernel() -> Kernel {
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    platform::host::install();
+    Kernel {
+        _guard: guard,
+        seq: console::next_seq(),
+    }
+}
+
+impl Kernel {
+    /// Console lines printed since the last call.
+    pub fn log(&mut self) -> Vec<String> {
+        let recs = console::since(self.seq);
+        if let Some(r) = recs.last() {
+            self.seq = r.seq + 1;
+        }
+        recs.into_iter().map(|r| r.text).collect()
+    }
+
+    pub fn pages(&self) -> usize {
+        platform::get().module_pages_in_use()
+    }
+}
+
+/// Asserts some line contains `needle`.
+pub fn assert_logged(lines: &[String], needle: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(needle)),
+        "no log line contains {needle:?}; log was:\n{}",
+        lines.join("\n")
+    );
+}
+
+/// The permissions column of /proc/self/maps for the mapping holding addr.
+pub fn maps_perms(addr: usize) -> String {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    for line in maps.lines() {
+        let mut f = line.split_whitespace();
+        let range = f.next().unwrap();
+        let perms = f.next().unwrap();
+        let (a, b) = range.split_once('-').unwrap();
+        let (a, b) = (
+            usize::from_str_radix(a, 16).unwrap(),
+            usize::from_str_radix(b, 16).unwrap(),
+        );
+        if addr >= a && addr < b {
+            return perms.to_string();
+        }
+    }
+    panic!("{addr:#x} is not mapped");
+}
