@@ -5,7 +5,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use starry_kmod::console;
-use starry_kmod::platform::{self, Platform};
+use starry_kmod::platform;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
