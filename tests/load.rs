@@ -259,3 +259,19 @@ fn modules_load_from_the_rootfs_with_finit_module() {
         "no in-kernel decompression"
     );
 }
+
+#[test]
+fn kallsyms_is_the_executables_own_symbol_table() {
+    let _k = kernel();
+    let syms = starry_kmod::platform::get().kernel_symbols();
+    assert!(syms.len() > 1000, "only {} symbols", syms.len());
+    let anchor = starry_kmod::platform::host::starry_kmod_kallsyms_anchor();
+    let s = syms
+        .lookup_name("starry_kmod_kallsyms_anchor")
+        .expect("anchor in kallsyms");
+    assert_eq!(s.addr, anchor, "rebased to the running address");
+    assert_eq!(s.kind, b'T');
+    assert_eq!(syms.lookup_addr(anchor + 1).unwrap().addr, anchor);
+    let printk = syms.lookup_name("starry_kmod_printk").unwrap();
+    assert_eq!(Some(printk.addr), starry_kmod::kapi::lookup("printk"));
+}
