@@ -292,7 +292,6 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     }
     let e_type = b.u16(16)?;
     let machine = b.u16(18)?;
-    let e_phoff = b.u64(32)?;
     let e_shoff = b.u64(40)?;
     let e_phnum = b.u16(56)?;
     let e_shentsize = b.u16(58)?;
@@ -308,7 +307,7 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             "ELF machine {machine} is not this kernel's ({HOST_MACHINE})"
         )));
     }
-    if e_phnum != 0 || e_phoff != 0 && e_phnum != 0 {
+    if e_phnum != 0 {
         return Err(bad("a module has no program headers"));
     }
     if usize::from(e_shentsize) != 64 {
