@@ -100,6 +100,21 @@ pub fn log(level: u8, text: &str, cont: bool) {
             p.console_write(r.level, &r.text);
         }
     }
+    let listener = *LISTENER.lock();
+    if let Some(f) = listener {
+        for r in &finished {
+            f(r);
+        }
+    }
+}
+
+static LISTENER: SpinRaw<Option<fn(&Record)>> = SpinRaw::new(None);
+
+/// Calls `f` with every finished line from now on, on the printing thread
+/// (as a console driver sees them; `None` stops it). The line is already in
+/// the ring; `f` may use the whole kernel API.
+pub fn set_listener(f: Option<fn(&Record)>) {
+    *LISTENER.lock() = f;
 }
 
 /// Logs a kernel message (the subsystem's own pr_err/pr_warn/pr_info).

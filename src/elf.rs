@@ -55,6 +55,8 @@ pub mod consts {
     pub const SHN_ABS: u16 = 0xfff1;
     /// Common symbol.
     pub const SHN_COMMON: u16 = 0xfff2;
+    /// Data object symbol type.
+    pub const STT_OBJECT: u8 = 1;
     /// Thread-local symbol type.
     pub const STT_TLS: u8 = 6;
     /// Weak binding.

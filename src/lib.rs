@@ -18,13 +18,17 @@ extern crate std;
 pub mod console;
 pub mod elf;
 pub mod errno;
+pub mod kallsyms;
 pub mod kapi;
 pub mod loader;
 pub mod module;
 pub mod params;
 pub mod platform;
+pub mod procfs;
 pub mod symbols;
 pub mod syscalls;
+pub mod sysfs;
+pub mod vfs;
 
 pub use errno::{Errno, Error, KResult};
 pub use loader::{RELEASE, VERMAGIC};

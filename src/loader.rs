@@ -19,7 +19,7 @@ use crate::errno::{Errno, Error, KResult};
 use crate::module::{self, Loaded, LoadedSection, Module, State, taint};
 use crate::params::{self, Param};
 use crate::platform::{self, PAGE_SIZE, Prot};
-use crate::{kapi, klog};
+use crate::{kallsyms, kapi, klog};
 
 /// The kernel release (`uname -r`) the module tree is for.
 pub const RELEASE: &str = "6.6.0-starry";
@@ -252,6 +252,7 @@ fn place_sections(elf: &CheckedElf, allocs: &[(usize, usize)]) -> KResult<Vec<Lo
             );
         }
         out.push(LoadedSection {
+            index: p.index,
             name: s.name.clone(),
             addr,
             size,
@@ -453,10 +454,12 @@ fn form(
         .map(page_round)
         .sum();
 
+    let symbols = kallsyms::module_symbols(elf, &sections, &[]);
     let loaded = Loaded {
         _owner: owner,
         sections,
         params,
+        symbols,
         pages,
     };
     // Arguments go through each parameter's own ops, Linux's way; a bad value
@@ -560,7 +563,9 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
         );
         module::add_kernel_taint(taint::FORCED_RMMOD);
     }
-    m.set_state(State::Going);
+    if !m.begin_going() {
+        crate::bail!(EBUSY, "{name}: module is already being unloaded");
+    }
     if m.exit_fn != 0 {
         // SAFETY: exit_fn was checked to lie in the module's executable
         // pages, which stay mapped until teardown below.

@@ -1,12 +1,16 @@
 //! `starry-kmod`: boots the user-mode kernel on its embedded default: a RAM
-//! rootfs holding the sample modules under /lib/modules/<release>/, from
-//! which each module is loaded by path with finit_module, run, and unloaded.
+//! rootfs holding the sample modules under /lib/modules/<release>/ mounted
+//! at `/`, sysfs at `/sys`, procfs at `/proc`. Each module is loaded by path
+//! with finit_module, looked at through its files, and unloaded.
 
 use std::process::ExitCode;
 
 use starry_kmod::console::{self, Record};
 use starry_kmod::platform::{self, Platform};
-use starry_kmod::{Errno, RELEASE, delete_module, finit_module, module};
+use starry_kmod::vfs::{finit_path, mount_pseudo, read_path, write_path};
+use starry_kmod::{Errno, RELEASE, delete_module, module};
+use starry_kmod_fs::mount::Namespace;
+use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
 
 struct Step {
@@ -47,6 +51,50 @@ fn show(from: u64) -> u64 {
     recs.last().map_or(from, |r| r.seq + 1)
 }
 
+/// What a user would look at with cat/ls/echo while the modules are loaded;
+/// returns the number of failed operations.
+fn look_around(ns: &Namespace) -> usize {
+    let mut failures = 0;
+    let mut cat = |path: &str| match read_path(ns, path) {
+        Ok(b) => print!("$ cat {path}\n{}", String::from_utf8_lossy(&b)),
+        Err(e) => {
+            eprintln!("$ cat {path}: FAILED: {e}");
+            failures += 1;
+        }
+    };
+    cat("/proc/modules");
+    cat("/sys/module/params/parameters/count");
+    cat("/sys/module/params/sections/.text");
+    match ns.lookup("/sys/module").and_then(|d| list_dir(&d)) {
+        Ok(l) => println!(
+            "$ ls /sys/module\n{}",
+            l.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Err(e) => {
+            eprintln!("$ ls /sys/module: FAILED: {e:?}");
+            failures += 1;
+        }
+    }
+    let path = "/sys/module/params/parameters/count";
+    match write_path(ns, path, b"5\n") {
+        Ok(_) => println!("$ echo 5 > {path}"),
+        Err(e) => {
+            eprintln!("$ echo 5 > {path}: FAILED: {e}");
+            failures += 1;
+        }
+    }
+    let kallsyms = read_path(ns, "/proc/kallsyms").unwrap_or_default();
+    let text = String::from_utf8_lossy(&kallsyms);
+    println!("$ grep hello_rust /proc/kallsyms | head -5");
+    for l in text.lines().filter(|l| l.ends_with("[hello_rust]")).take(5) {
+        println!("{l}");
+    }
+    failures
+}
+
 fn main() -> ExitCode {
     let host = platform::host::install();
     let rootfs = match RootFs::new(RELEASE) {
@@ -62,6 +110,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let ns = Namespace::new(rootfs.root());
+    if let Err(e) = mount_pseudo(&ns) {
+        eprintln!("starry-kmod: cannot mount sysfs/procfs: {e:?}");
+        return ExitCode::FAILURE;
+    }
     println!(
         "starry-kmod user-mode kernel {RELEASE}: {} kernel symbols, module arena {:#x?}",
         host.kernel_symbols().len(),
@@ -72,15 +125,7 @@ fn main() -> ExitCode {
     for step in DEMO {
         let path = format!("{}/kernel/{}.ko", rootfs.module_dir(), step.module);
         println!("finit_module({path}, \"{}\")", step.args);
-        let node = match rootfs.lookup(&path) {
-            Ok(n) => n,
-            Err(e) => {
-                eprintln!("  cannot open {path}: {e:?}");
-                failures += 1;
-                continue;
-            }
-        };
-        let r = finit_module(node.as_ref(), step.args.as_bytes(), 0);
+        let r = finit_path(&ns, &path, step.args.as_bytes(), 0);
         seq = show(seq);
         match (r, step.expect) {
             (Ok(()), None) => {
@@ -106,6 +151,8 @@ fn main() -> ExitCode {
             }
         }
     }
+    failures += look_around(&ns);
+    seq = show(seq);
     for step in DEMO.iter().rev().filter(|s| s.expect.is_none()) {
         println!("delete_module({}, O_NONBLOCK)", step.module);
         if let Err(e) = delete_module(step.module, starry_kmod::loader::O_NONBLOCK) {

@@ -3,11 +3,12 @@
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicI32, AtomicU8, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use ax_kspin::SpinRaw;
 
 use crate::errno::{Errno, Error, KResult};
+use crate::kallsyms::ModSymbol;
 use crate::loader::Helper;
 use crate::params::Param;
 
@@ -114,6 +115,8 @@ pub(crate) fn add_kernel_taint(bit: u32) {
 /// A section the loader placed in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadedSection {
+    /// Index in the module's section header table.
+    pub index: usize,
     /// Section name.
     pub name: String,
     /// Load address.
@@ -130,6 +133,7 @@ pub(crate) struct Loaded {
     pub(crate) _owner: kmod_loader::ModuleOwner<Helper>,
     pub(crate) sections: Vec<LoadedSection>,
     pub(crate) params: Vec<Param>,
+    pub(crate) symbols: Vec<ModSymbol>,
     pub(crate) pages: usize,
 }
 
@@ -143,6 +147,8 @@ pub struct Module {
     pub(crate) exit_fn: usize,
     pub(crate) core_size: usize,
     init_size: AtomicU32,
+    /// Set once the module has left the registry: its files are gone.
+    unlinked: AtomicBool,
     /// `.modinfo` key/value pairs.
     pub modinfo: Vec<(String, String)>,
     pub(crate) loaded: SpinRaw<Option<Loaded>>,
@@ -180,6 +186,7 @@ impl Module {
             exit_fn: 0,
             core_size: 0,
             init_size: AtomicU32::new(0),
+            unlinked: AtomicBool::new(false),
             modinfo: Vec::new(),
             loaded: SpinRaw::new(None),
         }
@@ -197,6 +204,127 @@ impl Module {
 
     pub(crate) fn set_state(&self, s: State) {
         self.state.store(s as u8, Ordering::Release);
+        bump_generation();
+    }
+
+    /// Moves Live -> Going; false if the module was not live (someone else
+    /// is unloading it, or it is still coming).
+    pub(crate) fn begin_going(&self) -> bool {
+        let ok = self
+            .state
+            .compare_exchange(
+                State::Live as u8,
+                State::Going as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if ok {
+            bump_generation();
+        }
+        ok
+    }
+
+    /// True once the module has been removed from the registry.
+    pub fn is_unlinked(&self) -> bool {
+        self.unlinked.load(Ordering::Acquire)
+    }
+
+    /// Bytes of core memory (`coresize`).
+    pub fn core_size(&self) -> usize {
+        self.core_size
+    }
+
+    /// Bytes of init memory (`initsize`; 0 once live).
+    pub fn init_size(&self) -> usize {
+        self.init_size.load(Ordering::Relaxed) as usize
+    }
+
+    /// Whether the module has an init function but no exit function (it
+    /// can only be removed by force; /proc/modules says `[permanent]`).
+    pub fn is_permanent(&self) -> bool {
+        self.init_fn != 0 && self.exit_fn == 0
+    }
+
+    /// The names of the modules using this one (`holders/`).
+    pub fn holders(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Its loaded sections (empty once unloaded).
+    pub fn sections(&self) -> Vec<LoadedSection> {
+        self.loaded
+            .lock()
+            .as_ref()
+            .map(|l| l.sections.clone())
+            .unwrap_or_default()
+    }
+
+    /// The load address of one section.
+    pub fn section_addr(&self, name: &str) -> Option<usize> {
+        let g = self.loaded.lock();
+        let l = g.as_ref()?;
+        l.sections.iter().find(|s| s.name == name).map(|s| s.addr)
+    }
+
+    /// The base of its core text (`/proc/modules`' address column):
+    /// `.text`, else its first other core code section (e.g. `.exit.text`).
+    pub fn text_base(&self) -> usize {
+        let g = self.loaded.lock();
+        let Some(l) = g.as_ref() else { return 0 };
+        let core_text = |s: &&LoadedSection| {
+            s.flags & crate::elf::consts::SHF_EXECINSTR != 0 && !s.name.starts_with(".init")
+        };
+        l.sections
+            .iter()
+            .find(|s| s.name == ".text")
+            .or_else(|| l.sections.iter().find(core_text))
+            .or(l.sections.first())
+            .map_or(0, |s| s.addr)
+    }
+
+    /// Its parameters that have a sysfs file: (name, perm), perm != 0.
+    pub fn sysfs_params(&self) -> Vec<(String, u16)> {
+        let g = self.loaded.lock();
+        g.as_ref()
+            .map(|l| {
+                l.params
+                    .iter()
+                    .filter(|p| p.perm != 0)
+                    .map(|p| (p.name.clone(), p.perm))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Runs `f` on its kallsyms symbols (none once unloaded).
+    pub fn with_symbols<R>(&self, f: impl FnOnce(&[ModSymbol]) -> R) -> R {
+        let g = self.loaded.lock();
+        f(g.as_ref().map_or(&[][..], |l| &l.symbols[..]))
+    }
+
+    /// The address of one of its symbols, by mangled or demangled name.
+    pub fn symbol_addr(&self, name: &str) -> Option<usize> {
+        self.with_symbols(|syms| {
+            syms.iter()
+                .find(|s| s.name == name || s.demangled.as_deref() == Some(name))
+                .map(|s| s.addr)
+        })
+    }
+
+    /// The symbol an address of this module falls in: (shown name, offset).
+    pub fn symbol_at(&self, addr: usize) -> Option<(String, usize)> {
+        let g = self.loaded.lock();
+        let l = g.as_ref()?;
+        let sec = l
+            .sections
+            .iter()
+            .find(|s| addr >= s.addr && addr < s.addr + s.size.max(1))?;
+        l.symbols
+            .iter()
+            .filter(|s| s.addr <= addr && s.addr >= sec.addr)
+            .max_by_key(|s| s.addr)
+            .map(|s| (s.display().into(), addr - s.addr))
     }
 
     /// Its reference count.
@@ -313,6 +441,19 @@ fn gone(name: &str) -> Error {
 
 static REGISTRY: SpinRaw<Vec<Arc<Module>>> = SpinRaw::new(Vec::new());
 
+/// Counts registry changes (a module formed, changed state or left), so
+/// generated files can cache what they render.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn bump_generation() {
+    GENERATION.fetch_add(1, Ordering::AcqRel);
+}
+
+/// The registry's change counter.
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
+
 /// Reserves a name for a module being loaded (Linux's add_unformed_module).
 /// A live module of that name gives EEXIST; one still loading or unloading
 /// gives EBUSY (Linux would wait for it; we do not block here).
@@ -341,11 +482,14 @@ pub(crate) fn publish(reserved: &Arc<Module>, formed: Arc<Module>) {
     if let Some(slot) = reg.iter_mut().find(|m| Arc::ptr_eq(m, reserved)) {
         *slot = formed;
     }
+    bump_generation();
 }
 
 /// Removes a module from the registry.
 pub(crate) fn remove(m: &Arc<Module>) {
     REGISTRY.lock().retain(|x| !Arc::ptr_eq(x, m));
+    m.unlinked.store(true, Ordering::Release);
+    bump_generation();
 }
 
 /// The module of that name, if formed (not while its name is only reserved).

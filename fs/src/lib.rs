@@ -1,12 +1,17 @@
 //! Filesystem pieces of starry-kmod, as ax-fs-vfs nodes.
 //!
-//! [`rootfs`] builds the root filesystem a kernel loads modules from:
+//! [`pseudo`] is the framework of the pseudo filesystems (sysfs, procfs):
+//! nodes generated from live state with kernfs's permission rules.
+//! [`mount`] resolves paths across mounted filesystems. [`rootfs`] builds
+//! the root filesystem a kernel loads modules from:
 //! `/lib/modules/<release>/kernel/...`, the tree `finit_module` reads and
 //! modprobe walks.
 #![no_std]
 
 extern crate alloc;
 
+pub mod mount;
+pub mod pseudo;
 #[cfg(feature = "ramfs")]
 pub mod rootfs;
 

@@ -15,11 +15,15 @@ pub struct RootFs {
 }
 
 impl RootFs {
-    /// An empty rootfs with `/lib/modules/<release>/kernel/`.
+    /// An empty rootfs with `/lib/modules/<release>/kernel/` and the mount
+    /// points `/sys` and `/proc`.
     pub fn new(release: &'static str) -> VfsResult<RootFs> {
         let fs = Arc::new(RamFileSystem::new());
         let root = fs.root_dir();
         for dir in [
+            "sys",
+            "proc",
+            "etc",
             "lib",
             "lib/modules",
             &format!("lib/modules/{release}"),

@@ -14,6 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use super::Cred;
 use super::{PAGE_SIZE, Platform, Prot};
 use crate::symbols::{KernelSymbol, KernelSymbols};
 
@@ -39,6 +40,24 @@ static HOST: HostPlatform = HostPlatform {
     pages: AtomicUsize::new(0),
     echo: AtomicBool::new(false),
 };
+
+std::thread_local! {
+    static CRED: core::cell::Cell<Cred> = const { core::cell::Cell::new(Cred::ROOT) };
+}
+
+/// Runs `f` with this thread acting as a caller with `cred` (the host's
+/// stand-in for a task's credentials), then restores the previous ones.
+pub fn with_cred<R>(cred: Cred, f: impl FnOnce() -> R) -> R {
+    let old = CRED.with(|c| c.replace(cred));
+    struct Restore(Cred);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CRED.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(old);
+    f()
+}
 
 /// Installs the host platform (idempotent) and returns it.
 pub fn install() -> &'static HostPlatform {
@@ -294,5 +313,9 @@ impl Platform for HostPlatform {
 
     fn module_pages_in_use(&self) -> usize {
         self.pages.load(Ordering::Relaxed)
+    }
+
+    fn current_cred(&self) -> Cred {
+        CRED.with(|c| c.get())
     }
 }

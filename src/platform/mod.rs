@@ -3,6 +3,7 @@
 //! A kernel ports starry-kmod by implementing [`Platform`] and nothing else.
 
 use crate::symbols::KernelSymbols;
+pub use starry_kmod_fs::pseudo::Cred;
 
 #[cfg(feature = "arceos")]
 pub mod arceos;
@@ -69,6 +70,16 @@ pub trait Platform: Send + Sync {
     fn console_write(&self, level: u8, line: &str);
     /// Module pages currently allocated (for leak accounting).
     fn module_pages_in_use(&self) -> usize;
+    /// The credentials of the task making the current call (syscall or
+    /// file operation). A kernel without users answers root.
+    fn current_cred(&self) -> Cred {
+        Cred::ROOT
+    }
+}
+
+/// The caller's credentials, from the installed platform (root if none).
+pub fn current_cred() -> Cred {
+    try_get().map_or(Cred::ROOT, |p| p.current_cred())
 }
 
 static PLATFORM: ax_kspin::SpinRaw<Option<&'static dyn Platform>> = ax_kspin::SpinRaw::new(None);
@@ -81,6 +92,8 @@ pub fn install(p: &'static dyn Platform) -> bool {
         return false;
     }
     *g = Some(p);
+    drop(g);
+    starry_kmod_fs::pseudo::set_cred_source(current_cred);
     true
 }
 

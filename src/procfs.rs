@@ -1,0 +1,121 @@
+//! `/proc/modules` and `/proc/kallsyms` (Linux's kernel/module/procfs.c and
+//! kernel/kallsyms.c), generated on every read.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt::Write;
+
+use ax_fs_vfs::{VfsNodeRef, VfsNodeType, VfsResult};
+use starry_kmod_fs::pseudo::{Cred, Dir, DirOps, File, FileOps, Mode, PseudoFs, errno, read_slice};
+
+use crate::errno::Errno;
+use crate::kallsyms;
+use crate::module::{self, Module, State, taint};
+
+/// The procfs filesystem with the module files (mount it at `/proc`).
+pub fn filesystem() -> Arc<PseudoFs> {
+    PseudoFs::new(Dir::node(ProcRoot, None))
+}
+
+struct ProcRoot;
+
+const FILES: &[&str] = &["kallsyms", "modules"];
+
+impl DirOps for ProcRoot {
+    fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
+        Ok(FILES
+            .iter()
+            .map(|n| (n.to_string(), VfsNodeType::File))
+            .collect())
+    }
+
+    fn child(&self, name: &str, _me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
+        match name {
+            "modules" => Ok(File::node(Modules)),
+            "kallsyms" => Ok(File::node(Kallsyms)),
+            _ => Err(errno(Errno::ENOENT.code())),
+        }
+    }
+}
+
+/// Linux's module_flags with show_state: `(` taint letters, `-` while
+/// going, `+` while coming, `)`.
+fn module_flags(m: &Module) -> String {
+    let mut s = String::from("(");
+    s.push_str(&taint::letters(m.taint_mask()));
+    match m.state() {
+        State::Going => s.push('-'),
+        State::Coming => s.push('+'),
+        _ => {}
+    }
+    s.push(')');
+    s
+}
+
+/// One `/proc/modules` line: `name size refcnt deps state 0x%016x[ (taint)]`.
+pub fn modules_line(m: &Module, show_addr: bool) -> String {
+    let mut line = format!(
+        "{} {} {} ",
+        m.name(),
+        m.core_size() + m.init_size(),
+        m.refcnt()
+    );
+    let mut deps = String::new();
+    for h in m.holders() {
+        let _ = write!(deps, "{h},");
+    }
+    if m.is_permanent() {
+        deps.push_str("[permanent],");
+    }
+    if deps.is_empty() {
+        deps.push('-');
+    }
+    line.push_str(&deps);
+    let addr = if show_addr { m.text_base() } else { 0 };
+    let _ = write!(line, " {} 0x{addr:016x}", m.state().proc_state());
+    if m.taint_mask() != 0 {
+        line.push(' ');
+        line.push_str(&module_flags(m));
+    }
+    line.push('\n');
+    line
+}
+
+/// The whole of `/proc/modules`, newest module first.
+pub fn modules_text(show_addr: bool) -> String {
+    module::list()
+        .iter()
+        .map(|m| modules_line(m, show_addr))
+        .collect()
+}
+
+struct Modules;
+
+impl FileOps for Modules {
+    fn mode(&self) -> Mode {
+        0o444
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn read_at(&self, cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
+        let text = modules_text(cred.sees_addresses());
+        Ok(read_slice(text.as_bytes(), offset, buf))
+    }
+}
+
+struct Kallsyms;
+
+impl FileOps for Kallsyms {
+    fn mode(&self) -> Mode {
+        0o444
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn read_at(&self, cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
+        Ok(kallsyms::read(offset, buf, cred.sees_addresses()))
+    }
+}
