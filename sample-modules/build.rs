@@ -12,8 +12,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
-const C_MODULES: &[&str] = &["hello", "params", "initfail"];
-const RUST_MODULES: &[&str] = &["hello_rust"];
+const C_MODULES: &[&str] = &[
+    "hello",
+    "params",
+    "initfail",
+    "provider",
+    "consumer",
+    "gpl_consumer",
+    "proprietary",
+    "closed",
+];
+const RUST_MODULES: &[&str] = &["hello_rust", "consumer_rust"];
 
 const CFLAGS: &[&str] = &[
     "-O2",

@@ -190,6 +190,38 @@ pub unsafe extern "C" fn kapi_strcmp(a: *const c_char, b: *const c_char) -> c_in
     unsafe { kapi_strncmp(a, b, usize::MAX) }
 }
 
+// ---- module references ---------------------------------------------------------
+
+/// try_module_get(mod): takes a reference on a module (THIS_MODULE or
+/// another's struct module); NULL (built-in code) always succeeds.
+pub extern "C" fn kapi_try_module_get(m: *const c_void) -> bool {
+    if m.is_null() {
+        return true;
+    }
+    match crate::module::by_struct(m as usize) {
+        Some(md) => md.try_get(),
+        None => {
+            crate::klog!(
+                crate::console::level::ERR,
+                "try_module_get: {m:p} is not a module"
+            );
+            false
+        }
+    }
+}
+
+/// module_put(mod): drops a reference taken by try_module_get.
+pub extern "C" fn kapi_module_put(m: *const c_void) {
+    if let Some(md) = crate::module::by_struct(m as usize) {
+        md.put();
+    }
+}
+
+/// module_refcount(mod): the module's reference count.
+pub extern "C" fn kapi_module_refcount(m: *const c_void) -> c_int {
+    crate::module::by_struct(m as usize).map_or(0, |md| md.refcnt())
+}
+
 // ---- the export table --------------------------------------------------------
 
 type AddrFn = fn() -> usize;
@@ -215,6 +247,13 @@ static EXPORTS: &[(&str, AddrFn)] = &[
     ("strlen", || kapi_strlen as *const () as usize),
     ("strcmp", || kapi_strcmp as *const () as usize),
     ("strncmp", || kapi_strncmp as *const () as usize),
+    ("try_module_get", || {
+        kapi_try_module_get as *const () as usize
+    }),
+    ("module_put", || kapi_module_put as *const () as usize),
+    ("module_refcount", || {
+        kapi_module_refcount as *const () as usize
+    }),
     ("param_ops_byte", || {
         &params::PARAM_OPS_BYTE as *const _ as usize
     }),

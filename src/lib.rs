@@ -18,6 +18,7 @@ extern crate std;
 pub mod console;
 pub mod elf;
 pub mod errno;
+pub mod exports;
 pub mod kallsyms;
 pub mod kapi;
 pub mod loader;

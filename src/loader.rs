@@ -16,6 +16,7 @@ use kmod_loader::{KernelModuleHelper, ModuleLoader, SectionMemOps, SectionPerm};
 use crate::console::level;
 use crate::elf::{self, CheckedElf, consts::*};
 use crate::errno::{Errno, Error, KResult};
+use crate::exports::{self, ModExport};
 use crate::module::{self, Loaded, LoadedSection, Module, State, taint};
 use crate::params::{self, Param};
 use crate::platform::{self, PAGE_SIZE, Prot};
@@ -205,27 +206,74 @@ fn check_modinfo(elf: &CheckedElf, flags: u32) -> KResult<u32> {
     Ok(taint_mask)
 }
 
-/// Resolves every undefined symbol against the kernel's exports; the first
-/// unknown one fails the load with ENOENT, as Linux's "Unknown symbol".
-fn resolve(elf: &CheckedElf) -> KResult<BTreeMap<String, usize>> {
+/// References taken on provider modules while resolving; given back on
+/// drop unless handed to the module that uses them.
+struct Providers(Vec<Arc<Module>>);
+
+impl Providers {
+    fn take(mut self) -> Vec<Arc<Module>> {
+        core::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Providers {
+    fn drop(&mut self) {
+        for p in self.0.drain(..) {
+            p.put();
+        }
+    }
+}
+
+/// Resolves every undefined symbol against the kernel's exports, then the
+/// modules' exports (Linux's resolve_symbol). A provider module gets one
+/// reference for the whole load. A module whose licence is not
+/// GPL-compatible does not see `EXPORT_SYMBOL_GPL` symbols; the first
+/// unknown symbol fails the load with ENOENT ("Unknown symbol"); a symbol
+/// of a module still coming gives EBUSY.
+fn resolve(elf: &CheckedElf, gpl_ok: bool) -> KResult<(BTreeMap<String, usize>, Providers)> {
     let mut out = BTreeMap::new();
+    let mut providers = Providers(Vec::new());
     for sym in elf.symbols.iter().skip(1) {
         if sym.shndx != SHN_UNDEF || out.contains_key(&sym.name) {
             continue;
         }
-        match kapi::lookup(&sym.name) {
-            Some(a) => {
-                out.insert(sym.name.clone(), a);
+        if let Some(a) = kapi::lookup(&sym.name) {
+            out.insert(sym.name.clone(), a);
+            continue;
+        }
+        let found = exports::find(&sym.name).filter(|(_, gpl, _)| gpl_ok || !gpl);
+        match found {
+            Some((addr, _, owner)) => {
+                if !providers.0.iter().any(|p| Arc::ptr_eq(p, &owner)) {
+                    if owner.state() == State::Coming {
+                        let msg = alloc::format!(
+                            "{}: symbol {} belongs to {}, which is still loading",
+                            elf.name,
+                            sym.name,
+                            owner.name()
+                        );
+                        return Err(Error::new(Errno::EBUSY, msg));
+                    }
+                    if !owner.try_get() {
+                        return Err(unknown_symbol(&elf.name, &sym.name));
+                    }
+                    providers.0.push(owner);
+                }
+                out.insert(sym.name.clone(), addr);
             }
             None if sym.bind() == STB_WEAK => {}
-            None => {
-                let msg = alloc::format!("{}: Unknown symbol {} (err -2)", elf.name, sym.name);
-                klog!(level::WARNING, "{msg}");
-                return Err(Error::new(Errno::ENOENT, msg));
-            }
+            None => return Err(unknown_symbol(&elf.name, &sym.name)),
         }
     }
-    Ok(out)
+    Ok((out, providers))
+}
+
+fn unknown_symbol(module: &str, sym: &str) -> Error {
+    // Logged by load() with every other load error.
+    Error::new(
+        Errno::ENOENT,
+        alloc::format!("{module}: Unknown symbol {sym} (err -2)"),
+    )
 }
 
 /// Matches the loader's allocations with the sections they hold.
@@ -279,6 +327,64 @@ fn read_word(addr: usize) -> usize {
     unsafe { (addr as *const usize).read_unaligned() }
 }
 
+/// Reads a NUL-terminated string at `ptr` inside a loaded section that
+/// `pred` accepts; None if it is not one.
+fn read_cstr(
+    sections: &[LoadedSection],
+    ptr: usize,
+    pred: impl Fn(&LoadedSection) -> bool,
+) -> Option<String> {
+    let sec = sections
+        .iter()
+        .find(|s| pred(s) && ptr >= s.addr && ptr < s.addr + s.size)?;
+    // SAFETY: [ptr, section end) is loaded, readable module memory.
+    let bytes = unsafe { core::slice::from_raw_parts(ptr as *const u8, sec.addr + sec.size - ptr) };
+    let nul = bytes.iter().position(|&c| c == 0)?;
+    Some(String::from_utf8_lossy(&bytes[..nul]).into_owned())
+}
+
+/// Size of a `struct kernel_symbol` with absolute pointers (value, name,
+/// namespace), as the sample header emits them.
+const KERNEL_SYMBOL_SIZE: usize = 24;
+
+/// The symbols a module exports, read from its relocated `__ksymtab` and
+/// `__ksymtab_gpl`: each entry's name must be a string of
+/// `__ksymtab_strings` and its value must point into the module.
+fn module_exports(name: &str, sections: &[LoadedSection]) -> KResult<Vec<ModExport>> {
+    let mut out = Vec::new();
+    for (table, gpl) in [("__ksymtab", false), ("__ksymtab_gpl", true)] {
+        let Some(sec) = sections.iter().find(|s| s.name == table) else {
+            continue;
+        };
+        if sec.size % KERNEL_SYMBOL_SIZE != 0 {
+            crate::bail!(ENOEXEC, "{name}: {table} is not a table of kernel_symbol");
+        }
+        for i in 0..sec.size / KERNEL_SYMBOL_SIZE {
+            let entry = sec.addr + i * KERNEL_SYMBOL_SIZE;
+            let value = read_word(entry);
+            let sym = read_cstr(sections, read_word(entry + 8), |s| {
+                s.name == "__ksymtab_strings"
+            })
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                Error::new(
+                    Errno::ENOEXEC,
+                    alloc::format!("{name}: {table} entry {i} has no name"),
+                )
+            })?;
+            if !within(sections, value, 1, |_| true) {
+                crate::bail!(ENOEXEC, "{name}: export {sym} points outside the module");
+            }
+            out.push(ModExport {
+                name: sym,
+                addr: value,
+                gpl,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// The value width each standard ops expects its `arg` to point at.
 fn std_ops_width(ops: usize) -> Option<usize> {
     let w = [
@@ -323,20 +429,8 @@ fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> 
         // SAFETY: kp + 24 lies inside the __param section (checked size).
         let perm = unsafe { ((kp + 24) as *const u16).read_unaligned() };
         let arg = read_word(kp + 32);
-        // The name: a NUL-terminated string inside a loaded section.
-        let sec = sections
-            .iter()
-            .find(|s| name_ptr >= s.addr && name_ptr < s.addr + s.size)
-            .ok_or_else(|| bad(i, "name points outside the module"))?;
-        // SAFETY: [name_ptr, section end) is loaded, readable module memory.
-        let bytes = unsafe {
-            core::slice::from_raw_parts(name_ptr as *const u8, sec.addr + sec.size - name_ptr)
-        };
-        let nul = bytes
-            .iter()
-            .position(|&c| c == 0)
-            .ok_or_else(|| bad(i, "name is not NUL-terminated"))?;
-        let pname = String::from_utf8_lossy(&bytes[..nul]).into_owned();
+        let pname = read_cstr(sections, name_ptr, |_| true)
+            .ok_or_else(|| bad(i, "name is not a string of the module"))?;
         let noarg;
         if let Some(width) = std_ops_width(ops) {
             if !within(sections, arg, width, |s| s.flags & SHF_WRITE != 0) {
@@ -381,10 +475,20 @@ pub fn load(image: &[u8], args: &[u8], flags: u32) -> KResult<Arc<Module>> {
     let data = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, image.len()) };
     let elf = elf::check(data).inspect_err(|e| klog!(level::ERR, "module: {}", e.msg))?;
     let taint_mask = check_modinfo(&elf, flags).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
-    let resolved = resolve(&elf)?;
     let reserved = module::reserve(&elf.name).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
-    let result = form(&elf, data, resolved, args, taint_mask);
-    let formed = match result {
+    let gpl_ok = taint_mask & (1 << taint::PROPRIETARY_MODULE) == 0;
+    let formed = resolve(&elf, gpl_ok).and_then(|(resolved, providers)| {
+        let m = form(&elf, data, resolved, args, taint_mask)?;
+        // Exports become visible with the module (Linux's
+        // complete_formation); a duplicate refuses the whole module.
+        if let Err(e) = exports::register(&m, &m.exports()) {
+            teardown(&m);
+            return Err(e);
+        }
+        Module::attach_uses(&m, providers.take());
+        Ok(m)
+    });
+    let formed = match formed {
         Ok(m) => m,
         Err(e) => {
             module::remove(&reserved);
@@ -454,12 +558,19 @@ fn form(
         .map(page_round)
         .sum();
 
-    let symbols = kallsyms::module_symbols(elf, &sections, &[]);
+    let exports = module_exports(name, &sections)?;
+    let plain: Vec<String> = exports
+        .iter()
+        .filter(|e| !e.gpl)
+        .map(|e| e.name.clone())
+        .collect();
+    let symbols = kallsyms::module_symbols(elf, &sections, &plain);
     let loaded = Loaded {
         _owner: owner,
         sections,
         params,
         symbols,
+        exports,
         pages,
     };
     // Arguments go through each parameter's own ops, Linux's way; a bad value
@@ -469,6 +580,7 @@ fn form(
     let mut m = Module::new_unformed(name);
     m.init_fn = init_fn;
     m.exit_fn = exit_fn;
+    m.this_module = this;
     m.core_size = core_size;
     m.modinfo = elf.modinfo.clone();
     m.set_init_size(init_size);
@@ -500,6 +612,8 @@ fn run_init(m: Arc<Module>) -> KResult<Arc<Module>> {
     };
     if ret < 0 {
         m.set_state(State::Going);
+        exports::unregister(&m);
+        m.detach_uses();
         teardown(&m);
         module::remove(&m);
         let errno = Errno::from_code(ret);
@@ -539,6 +653,14 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
     let m = module::find(name)
         .ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("module {name} not found")))?;
     let force = flags & O_TRUNC != 0;
+    // Other modules depend on it: they must go first, even when forcing.
+    if m.has_holders() {
+        crate::bail!(
+            EWOULDBLOCK,
+            "{name}: module is in use by: {}",
+            m.holders().join(" ")
+        );
+    }
     if m.state() != State::Live {
         crate::bail!(
             EBUSY,
@@ -546,17 +668,18 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
             m.state().initstate()
         );
     }
-    if m.init_fn != 0 && m.exit_fn == 0 && !force {
+    if m.is_permanent() && !force {
         crate::bail!(EBUSY, "{name}: module has init but no exit; cannot unload");
     }
-    if m.refcnt() > 0 {
-        if !force {
-            crate::bail!(
-                EWOULDBLOCK,
-                "{name}: module is in use (refcnt {})",
-                m.refcnt()
-            );
-        }
+    let held = m.refcnt();
+    if !m.try_stop(force) {
+        crate::bail!(
+            EWOULDBLOCK,
+            "{name}: module is in use (refcnt {})",
+            m.refcnt()
+        );
+    }
+    if held > 0 || m.is_permanent() {
         klog!(
             level::WARNING,
             "Disabling lock debugging due to kernel taint"
@@ -564,6 +687,7 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
         module::add_kernel_taint(taint::FORCED_RMMOD);
     }
     if !m.begin_going() {
+        m.restart(held);
         crate::bail!(EBUSY, "{name}: module is already being unloaded");
     }
     if m.exit_fn != 0 {
@@ -572,6 +696,8 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
         let exit: extern "C" fn() = unsafe { core::mem::transmute(m.exit_fn) };
         exit();
     }
+    exports::unregister(&m);
+    m.detach_uses();
     teardown(&m);
     module::remove(&m);
     Ok(())

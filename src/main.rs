@@ -41,6 +41,26 @@ const DEMO: &[Step] = &[
         args: "",
         expect: Some(Errno::ENODEV),
     },
+    Step {
+        module: "provider",
+        args: "",
+        expect: None,
+    },
+    Step {
+        module: "consumer",
+        args: "",
+        expect: None,
+    },
+    Step {
+        module: "consumer_rust",
+        args: "",
+        expect: None,
+    },
+    Step {
+        module: "proprietary",
+        args: "",
+        expect: Some(Errno::ENOENT),
+    },
 ];
 
 fn show(from: u64) -> u64 {
@@ -65,6 +85,23 @@ fn look_around(ns: &Namespace) -> usize {
     cat("/proc/modules");
     cat("/sys/module/params/parameters/count");
     cat("/sys/module/params/sections/.text");
+    cat("/sys/module/provider/refcnt");
+    match ns
+        .lookup("/sys/module/provider/holders")
+        .and_then(|d| list_dir(&d))
+    {
+        Ok(l) => println!(
+            "$ ls /sys/module/provider/holders\n{}",
+            l.iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Err(e) => {
+            eprintln!("$ ls /sys/module/provider/holders: FAILED: {e:?}");
+            failures += 1;
+        }
+    }
     match ns.lookup("/sys/module").and_then(|d| list_dir(&d)) {
         Ok(l) => println!(
             "$ ls /sys/module\n{}",

@@ -1,13 +1,14 @@
 //! A loaded module and the registry of modules (Linux's `modules` list).
 
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 
 use ax_kspin::SpinRaw;
 
 use crate::errno::{Errno, Error, KResult};
+use crate::exports::ModExport;
 use crate::kallsyms::ModSymbol;
 use crate::loader::Helper;
 use crate::params::Param;
@@ -134,8 +135,14 @@ pub(crate) struct Loaded {
     pub(crate) sections: Vec<LoadedSection>,
     pub(crate) params: Vec<Param>,
     pub(crate) symbols: Vec<ModSymbol>,
+    pub(crate) exports: Vec<ModExport>,
     pub(crate) pages: usize,
 }
+
+/// Linux's MODULE_REF_BASE: the count held by the module itself while it
+/// can be used; unloading atomically takes it from 1 to 0, after which no
+/// reference can be taken.
+const REF_BASE: i32 = 1;
 
 /// A module known to the kernel.
 pub struct Module {
@@ -145,7 +152,14 @@ pub struct Module {
     taint: AtomicU32,
     pub(crate) init_fn: usize,
     pub(crate) exit_fn: usize,
+    /// Address of its `struct module` (what THIS_MODULE points at).
+    pub(crate) this_module: usize,
     pub(crate) core_size: usize,
+    /// Modules whose exports this one uses (Linux's target_list), each
+    /// holding one reference on the provider.
+    uses: SpinRaw<Vec<Arc<Module>>>,
+    /// Modules using this one's exports (source_list, `holders/`).
+    holders: SpinRaw<Vec<Weak<Module>>>,
     init_size: AtomicU32,
     /// Set once the module has left the registry: its files are gone.
     unlinked: AtomicBool,
@@ -180,11 +194,14 @@ impl Module {
         Module {
             name: name.into(),
             state: AtomicU8::new(State::Unformed as u8),
-            refcnt: AtomicI32::new(0),
+            refcnt: AtomicI32::new(REF_BASE),
             taint: AtomicU32::new(0),
             init_fn: 0,
             exit_fn: 0,
+            this_module: 0,
             core_size: 0,
+            uses: SpinRaw::new(Vec::new()),
+            holders: SpinRaw::new(Vec::new()),
             init_size: AtomicU32::new(0),
             unlinked: AtomicBool::new(false),
             modinfo: Vec::new(),
@@ -246,9 +263,57 @@ impl Module {
         self.init_fn != 0 && self.exit_fn == 0
     }
 
-    /// The names of the modules using this one (`holders/`).
+    /// The names of the modules using this one (`holders/`), in the order
+    /// they started using it.
     pub fn holders(&self) -> Vec<String> {
-        Vec::new()
+        self.holders
+            .lock()
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(|m| m.name.clone())
+            .collect()
+    }
+
+    /// Whether any module uses this one.
+    pub fn has_holders(&self) -> bool {
+        self.holders.lock().iter().any(|w| w.strong_count() > 0)
+    }
+
+    /// The names of the modules this one uses.
+    pub fn uses(&self) -> Vec<String> {
+        self.uses.lock().iter().map(|m| m.name.clone()).collect()
+    }
+
+    /// What it exports.
+    pub fn exports(&self) -> Vec<ModExport> {
+        self.loaded
+            .lock()
+            .as_ref()
+            .map(|l| l.exports.clone())
+            .unwrap_or_default()
+    }
+
+    /// Records that `me` uses the providers it holds references on (taken
+    /// while its symbols were resolved): Linux's ref_module.
+    pub(crate) fn attach_uses(me: &Arc<Module>, providers: Vec<Arc<Module>>) {
+        for p in &providers {
+            p.holders.lock().push(Arc::downgrade(me));
+        }
+        *me.uses.lock() = providers;
+        bump_generation();
+    }
+
+    /// Drops every use: leaves each provider's holders and puts the
+    /// reference on it (Linux's module_unload_free).
+    pub(crate) fn detach_uses(&self) {
+        let providers = core::mem::take(&mut *self.uses.lock());
+        for p in providers {
+            p.holders
+                .lock()
+                .retain(|w| w.strong_count() > 0 && !core::ptr::eq(w.as_ptr(), self));
+            p.put();
+        }
+        bump_generation();
     }
 
     /// Its loaded sections (empty once unloaded).
@@ -327,9 +392,9 @@ impl Module {
             .map(|s| (s.display().into(), addr - s.addr))
     }
 
-    /// Its reference count.
+    /// Its reference count (`refcnt`): holders plus try_module_get users.
     pub fn refcnt(&self) -> i32 {
-        self.refcnt.load(Ordering::Acquire)
+        (self.refcnt.load(Ordering::Acquire) - REF_BASE).max(0)
     }
 
     /// Its taint mask.
@@ -413,22 +478,54 @@ impl Module {
         })
     }
 
-    /// Takes a reference (try_module_get); fails once the module is going.
+    /// Takes a reference (try_module_get); fails once the module is going
+    /// or its unload has stopped it.
     pub fn try_get(&self) -> bool {
         if self.state() == State::Going {
             return false;
         }
-        self.refcnt.fetch_add(1, Ordering::AcqRel);
-        true
-    }
-
-    /// Drops a reference (module_put).
-    pub fn put(&self) {
-        let _ = self
+        let ok = self
             .refcnt
             .try_update(Ordering::AcqRel, Ordering::Acquire, |v| {
-                (v > 0).then(|| v - 1)
-            });
+                (v > 0).then_some(v + 1)
+            })
+            .is_ok();
+        if ok {
+            bump_generation();
+        }
+        ok
+    }
+
+    /// Drops a reference (module_put); never below the module's own.
+    pub fn put(&self) {
+        let ok = self
+            .refcnt
+            .try_update(Ordering::AcqRel, Ordering::Acquire, |v| {
+                (v > REF_BASE).then(|| v - 1)
+            })
+            .is_ok();
+        if ok {
+            bump_generation();
+        }
+    }
+
+    /// Linux's try_release_module_ref: takes the count from REF_BASE to 0
+    /// when nobody holds a reference, so that no new one can be taken.
+    /// With `force`, stops it even while references are held.
+    pub(crate) fn try_stop(&self, force: bool) -> bool {
+        if self
+            .refcnt
+            .compare_exchange(REF_BASE, 0, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            return true;
+        }
+        force && self.refcnt.swap(0, Ordering::AcqRel) > 0
+    }
+
+    /// Gives back the count taken by [`Module::try_stop`] (unload refused).
+    pub(crate) fn restart(&self, count: i32) {
+        self.refcnt.store(count + REF_BASE, Ordering::Release);
     }
 }
 
@@ -498,6 +595,16 @@ pub fn find(name: &str) -> Option<Arc<Module>> {
         .lock()
         .iter()
         .find(|m| m.name == name && m.state() != State::Unformed)
+        .cloned()
+}
+
+/// The module whose `struct module` is at `addr` (THIS_MODULE), formed or
+/// being formed.
+pub fn by_struct(addr: usize) -> Option<Arc<Module>> {
+    REGISTRY
+        .lock()
+        .iter()
+        .find(|m| m.this_module == addr && addr != 0)
         .cloned()
 }
 

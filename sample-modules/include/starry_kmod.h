@@ -93,6 +93,11 @@ _Static_assert(sizeof(struct kernel_param_ops) == 32, "kernel_param_ops size");
 extern struct module __this_module;
 #define THIS_MODULE (&__this_module)
 
+/* References on a module (THIS_MODULE or another's). */
+bool try_module_get(struct module *mod);
+void module_put(struct module *mod);
+int module_refcount(struct module *mod);
+
 /* ---- module metadata (.modinfo) ----------------------------------------- */
 #define MODULE_INFO(tag, info)                                                 \
 	static const char __UNIQUE_ID(tag)[] __used __section(".modinfo")     \

@@ -37,8 +37,33 @@ pub const INITFAIL: SampleModule = sample!("initfail");
 /// `hello_rust` (Rust, kmod-tools macros).
 pub const HELLO_RUST: SampleModule = sample!("hello_rust");
 
-/// Every sample module, in a sensible load order.
-pub const ALL: &[SampleModule] = &[HELLO, PARAMS, HELLO_RUST, INITFAIL];
+/// `provider` (C): EXPORT_SYMBOL(provider_add), EXPORT_SYMBOL_GPL(provider_secret).
+pub const PROVIDER: SampleModule = sample!("provider");
+/// `consumer` (C, GPL): uses provider_add.
+pub const CONSUMER: SampleModule = sample!("consumer");
+/// `gpl_consumer` (C, GPL v2): uses the GPL-only provider_secret.
+pub const GPL_CONSUMER: SampleModule = sample!("gpl_consumer");
+/// `proprietary` (C, Proprietary): tries provider_secret; must be refused.
+pub const PROPRIETARY: SampleModule = sample!("proprietary");
+/// `closed` (C, Proprietary): uses provider_add; its `pin` parameter takes
+/// or drops a reference on itself (try_module_get/module_put).
+pub const CLOSED: SampleModule = sample!("closed");
+/// `consumer_rust` (Rust): uses the C provider's provider_add.
+pub const CONSUMER_RUST: SampleModule = sample!("consumer_rust");
+
+/// Every sample module, in a sensible load order (providers first).
+pub const ALL: &[SampleModule] = &[
+    HELLO,
+    PARAMS,
+    HELLO_RUST,
+    INITFAIL,
+    PROVIDER,
+    CONSUMER,
+    GPL_CONSUMER,
+    PROPRIETARY,
+    CLOSED,
+    CONSUMER_RUST,
+];
 
 /// Looks a sample module up by name.
 pub fn by_name(name: &str) -> Option<SampleModule> {

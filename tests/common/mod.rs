@@ -24,6 +24,25 @@ pub fn kernel() -> Kernel {
     }
 }
 
+impl Drop for Kernel {
+    /// A failed test must not leave modules behind for the next one:
+    /// unload whatever is left, users before the modules they use.
+    fn drop(&mut self) {
+        for _ in 0..16 {
+            let left = starry_kmod::module::list();
+            if left.is_empty() {
+                break;
+            }
+            for m in left.iter().filter(|m| !m.has_holders()) {
+                let _ = starry_kmod::delete_module(
+                    m.name(),
+                    starry_kmod::loader::O_NONBLOCK | starry_kmod::loader::O_TRUNC,
+                );
+            }
+        }
+    }
+}
+
 impl Kernel {
     /// Console lines printed since the last call.
     pub fn log(&mut self) -> Vec<String> {
