@@ -1,7 +1,16 @@
-//! `starry-kmod`: boots the user-mode kernel on its embedded default: a RAM
-//! rootfs holding the sample modules under /lib/modules/<release>/ mounted
-//! at `/`, sysfs at `/sys`, procfs at `/proc`. Each module is loaded by path
-//! with finit_module, looked at through its files, and unloaded.
+//! `starry-kmod`: the user-mode kernel.
+//!
+//! - `starry-kmod run SCRIPT [ARG...]` runs SCRIPT with /bin/sh in a
+//!   sandbox where the module syscalls, /sys/module, /proc/modules,
+//!   /proc/kallsyms and /lib/modules/$(uname -r) are this kernel's, so the
+//!   real kmod and busybox tools drive it unchanged;
+//! - `starry-kmod` alone runs the bundled demo script that way;
+//! - `starry-kmod selftest` boots the kernel in-process on its embedded
+//!   default (RAM rootfs with the sample modules at `/`, sysfs at `/sys`,
+//!   procfs at `/proc`), loads each module by path with finit_module, looks
+//!   at its files, and unloads it.
+
+mod sandbox;
 
 use std::process::ExitCode;
 
@@ -132,7 +141,36 @@ fn look_around(ns: &Namespace) -> usize {
     failures
 }
 
+/// The demo script `starry-kmod` runs with no argument.
+const DEMO_SCRIPT: &str = include_str!("sandbox/demo.sh");
+
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("selftest") => selftest(),
+        Some("run") if args.len() >= 2 => {
+            let script = sandbox::Script::File(args[1].clone().into());
+            finish(sandbox::run(&script, &args[2..]))
+        }
+        None => finish(sandbox::run(&sandbox::Script::Text(DEMO_SCRIPT), &[])),
+        _ => {
+            eprintln!("usage: starry-kmod [run SCRIPT [ARG...] | selftest]");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn finish(r: Result<i32, String>) -> ExitCode {
+    match r {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("starry-kmod: the sandbox cannot start: {e}");
+            ExitCode::from(125)
+        }
+    }
+}
+
+fn selftest() -> ExitCode {
     let host = platform::host::install();
     let rootfs = match RootFs::new(RELEASE) {
         Ok(r) => r,

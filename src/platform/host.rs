@@ -307,7 +307,7 @@ impl Platform for HostPlatform {
 
     fn console_write(&self, level: u8, line: &str) {
         if self.echo.load(Ordering::Relaxed) {
-            std::println!("<{level}>{line}");
+            std::eprintln!("<{level}>{line}");
         }
     }
 

@@ -1,0 +1,311 @@
+//! `starry-kmod run SCRIPT`: the user-mode kernel under real userspace.
+//!
+//! The supervisor (this process) creates a private mount namespace, serves
+//! the kernel's VFS through FUSE and binds its pieces over the host's
+//! paths (`/sys/module`, `/proc/kallsyms`, `/lib/modules/$(uname -r)`,
+//! the modprobe.d directories, `/proc/cmdline`), then runs the script with
+//! `/bin/sh` under a seccomp filter whose module syscalls (and opens of
+//! `/proc/modules`, which this host lacks) it performs itself. Nothing the
+//! script does reaches the host's module subsystem.
+
+mod fusefs;
+mod hostfile;
+mod seccomp;
+
+use std::ffi::CString;
+use std::fs;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use starry_kmod::RELEASE;
+use starry_kmod::vfs::mount_pseudo;
+use starry_kmod_fs::mount::Namespace;
+use starry_kmod_fs::rootfs::RootFs;
+
+/// The kernel command line scripts see in /proc/cmdline (the host's must
+/// not leak module options in).
+const CMDLINE: &str = "console=ttyS0 root=/dev/ram0 rw\n";
+
+/// Directories modprobe reads configuration from; those that exist on the
+/// host are hidden (replaced by the sandbox's /etc/modprobe.d or by an
+/// empty directory).
+const MODPROBE_DIRS: &[&str] = &[
+    "/etc/modprobe.d",
+    "/run/modprobe.d",
+    "/usr/local/lib/modprobe.d",
+    "/usr/lib/modprobe.d",
+    "/lib/modprobe.d",
+];
+
+fn cstr(s: &str) -> CString {
+    CString::new(s).expect("no NUL in paths")
+}
+
+fn os_err(what: &str) -> String {
+    format!("{what}: {}", io::Error::last_os_error())
+}
+
+fn mount(
+    src: &str,
+    dst: &str,
+    fstype: Option<&str>,
+    flags: libc::c_ulong,
+    data: Option<&str>,
+) -> Result<(), String> {
+    let (s, d) = (cstr(src), cstr(dst));
+    let t = fstype.map(cstr);
+    let o = data.map(cstr);
+    // SAFETY: mount(2) with valid NUL-terminated strings or NULLs.
+    let r = unsafe {
+        libc::mount(
+            s.as_ptr(),
+            d.as_ptr(),
+            t.as_ref().map_or(std::ptr::null(), |t| t.as_ptr()),
+            flags,
+            o.as_ref()
+                .map_or(std::ptr::null(), |o| o.as_ptr() as *const libc::c_void),
+        )
+    };
+    if r != 0 {
+        return Err(os_err(&format!("mount {src} on {dst}")));
+    }
+    Ok(())
+}
+
+fn bind(src: &str, dst: &str) -> Result<(), String> {
+    mount(src, dst, None, libc::MS_BIND, None)
+}
+
+/// Enters a private mount namespace (and, for a non-root user, a user
+/// namespace mapping them to root). Must run before any thread starts.
+fn enter_namespace() -> Result<(), String> {
+    // SAFETY: geteuid/getegid have no preconditions.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let flags = if uid == 0 {
+        libc::CLONE_NEWNS
+    } else {
+        libc::CLONE_NEWNS | libc::CLONE_NEWUSER
+    };
+    // SAFETY: unshare(2) on this single-threaded process.
+    if unsafe { libc::unshare(flags) } != 0 {
+        return Err(os_err(
+            "cannot create a private mount namespace (the sandbox needs root, or \
+             unprivileged user namespaces)",
+        ));
+    }
+    if uid != 0 {
+        let w = |p: &str, s: String| fs::write(p, s).map_err(|e| format!("{p}: {e}"));
+        w("/proc/self/setgroups", "deny".into())?;
+        w("/proc/self/uid_map", format!("0 {uid} 1"))?;
+        w("/proc/self/gid_map", format!("0 {gid} 1"))?;
+    }
+    mount("none", "/", None, libc::MS_REC | libc::MS_PRIVATE, None)
+}
+
+/// The host's kernel release (`uname -r`), which the tools look for under
+/// /lib/modules.
+fn host_release() -> String {
+    // SAFETY: uname fills a plain struct.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    unsafe { libc::uname(&mut u) };
+    let bytes: Vec<u8> = u
+        .release
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+struct OpenFiles {
+    fuse: PathBuf,
+    kallsyms_bound: bool,
+}
+
+impl seccomp::OpenHook for OpenFiles {
+    fn open(&self, path: &[u8]) -> Option<io::Result<OwnedFd>> {
+        let rel = match path {
+            b"/proc/modules" => "proc/modules",
+            b"/proc/kallsyms" if !self.kallsyms_bound => "proc/kallsyms",
+            _ => return None,
+        };
+        Some(fs::File::open(self.fuse.join(rel)).map(OwnedFd::from))
+    }
+}
+
+/// The sandbox's scratch directory (removed on drop).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch_dir() -> Result<Scratch, String> {
+    let mut tmpl = *b"/tmp/starry-kmod.XXXXXX\0";
+    // SAFETY: mkdtemp rewrites the template in place.
+    let p = unsafe { libc::mkdtemp(tmpl.as_mut_ptr() as *mut libc::c_char) };
+    if p.is_null() {
+        return Err(os_err("mkdtemp"));
+    }
+    let s = String::from_utf8_lossy(&tmpl[..tmpl.len() - 1]).into_owned();
+    Ok(Scratch(PathBuf::from(s)))
+}
+
+/// Builds the kernel's filesystems: the rootfs with the sample modules and
+/// an empty /etc/modprobe.d, sysfs and procfs.
+fn build_vfs() -> Result<(RootFs, Arc<Namespace>), String> {
+    let rootfs = RootFs::new(RELEASE).map_err(|e| format!("rootfs: {e:?}"))?;
+    for m in starry_sample_modules::ALL {
+        rootfs
+            .add_module(m.name, m.bytes)
+            .map_err(|e| format!("rootfs: {}: {e:?}", m.name))?;
+    }
+    rootfs
+        .root()
+        .create("etc/modprobe.d", ax_fs_vfs::VfsNodeType::Dir)
+        .map_err(|e| format!("rootfs: /etc/modprobe.d: {e:?}"))?;
+    // What a kernel build installs beside the modules (depmod reads them):
+    // the build order, and no built-in modules.
+    let order: String = starry_sample_modules::ALL
+        .iter()
+        .map(|m| format!("kernel/{}.ko\n", m.name))
+        .collect();
+    let dir = rootfs.module_dir();
+    for (file, text) in [
+        ("modules.order", order.as_str()),
+        ("modules.builtin", ""),
+        ("modules.builtin.modinfo", ""),
+    ] {
+        rootfs
+            .add_file(&format!("{dir}/{file}"), text.as_bytes())
+            .map_err(|e| format!("rootfs: {file}: {e:?}"))?;
+    }
+    let ns = Arc::new(Namespace::new(rootfs.root()));
+    mount_pseudo(&ns).map_err(|e| format!("mounting sysfs/procfs: {e:?}"))?;
+    Ok((rootfs, ns))
+}
+
+/// What the sandboxed shell runs.
+pub enum Script {
+    /// A script file.
+    File(PathBuf),
+    /// Script text (`sh -c`).
+    Text(&'static str),
+}
+
+/// Runs `script` with `/bin/sh` in the sandbox; returns its exit status.
+pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
+    let host = starry_kmod::platform::host::install();
+    // Kernel messages go to stderr as `<level>text`, the script's output
+    // stays on stdout (STARRY_KMOD_QUIET=1 silences the kernel).
+    host.set_console_echo(std::env::var_os("STARRY_KMOD_QUIET").is_none());
+    let (_rootfs, ns) = build_vfs()?;
+    enter_namespace()?;
+    let scratch = scratch_dir()?;
+    let w = scratch.0.clone();
+    // Everything the sandbox creates lives in a tmpfs of this namespace.
+    mount(
+        "tmpfs",
+        &w.to_string_lossy(),
+        Some("tmpfs"),
+        0,
+        Some("mode=0755"),
+    )?;
+    let p = |s: &str| w.join(s).to_string_lossy().into_owned();
+    for d in ["fuse", "upper", "work", "empty"] {
+        fs::create_dir_all(w.join(d)).map_err(|e| format!("{d}: {e}"))?;
+    }
+    fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())?;
+
+    let fuse_dir = w.join("fuse");
+    let config = {
+        let mut c = fuser::Config::default();
+        c.mount_options = vec![fuser::MountOption::FSName("starry-kmod".into())];
+        c.acl = fuser::SessionACL::All;
+        c
+    };
+    let session = fuser::spawn_mount(fusefs::KernelFs::new(ns.clone()), &fuse_dir, &config)
+        .map_err(|e| {
+            format!(
+                "cannot mount the kernel's files with FUSE at {}: {e} (the sandbox needs \
+                 /dev/fuse)",
+                fuse_dir.display()
+            )
+        })?;
+    let fuse = |rel: &str| fuse_dir.join(rel).to_string_lossy().into_owned();
+
+    // /sys/module and /proc/kallsyms.
+    bind(&fuse("sys/module"), "/sys/module")?;
+    let kallsyms_bound = Path::new("/proc/kallsyms").exists()
+        && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
+    bind(&p("cmdline"), "/proc/cmdline")?;
+
+    // /lib/modules/$(uname -r): an overlay adds the directory when the
+    // host has none, then the rootfs's module tree is bound on it.
+    let release = host_release();
+    let target = format!("/usr/lib/modules/{release}");
+    if !Path::new(&target).is_dir() {
+        fs::create_dir_all(w.join("upper/modules").join(&release)).map_err(|e| e.to_string())?;
+        let opts = format!(
+            "lowerdir=/usr/lib,upperdir={},workdir={}",
+            p("upper"),
+            p("work")
+        );
+        mount("overlay", "/usr/lib", Some("overlay"), 0, Some(&opts))?;
+    }
+    bind(&fuse(&format!("lib/modules/{RELEASE}")), &target)?;
+    for dir in MODPROBE_DIRS {
+        if !Path::new(dir).is_dir() {
+            continue;
+        }
+        let src = if *dir == "/etc/modprobe.d" {
+            fuse("etc/modprobe.d")
+        } else {
+            p("empty")
+        };
+        bind(&src, dir)?;
+    }
+    if Path::new("/etc/modprobe.conf").exists() {
+        fs::write(w.join("modprobe.conf"), "").map_err(|e| e.to_string())?;
+        bind(&p("modprobe.conf"), "/etc/modprobe.conf")?;
+    }
+
+    // The script, under the seccomp filter.
+    let prog = seccomp::filter();
+    let (parent_sock, child_sock) =
+        std::os::unix::net::UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
+    let child_fd = child_sock.as_raw_fd();
+    let parent_fd = parent_sock.as_raw_fd();
+    let mut cmd = Command::new("/bin/sh");
+    match script {
+        Script::File(path) => cmd.arg(path),
+        Script::Text(text) => cmd.args(["-c", text, "starry-kmod-demo"]),
+    };
+    cmd.args(args);
+    // SAFETY: the closure only makes async-signal-safe syscalls.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::close(parent_fd);
+            seccomp::install_in_child(&prog, child_fd)
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
+    drop(child_sock);
+    let listener = seccomp::recv_fd(parent_sock.as_raw_fd()).map_err(|e| e.to_string())?;
+    let hook = OpenFiles {
+        fuse: fuse_dir.clone(),
+        kallsyms_bound,
+    };
+    std::thread::spawn(move || seccomp::serve(listener, &hook));
+    let status = child.wait().map_err(|e| e.to_string())?;
+    drop(session);
+    Ok(status.code().unwrap_or(128 + 9))
+}

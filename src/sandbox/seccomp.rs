@@ -1,0 +1,388 @@
+//! The module syscalls of sandboxed processes, performed by the user-mode
+//! kernel: a seccomp filter turns init_module, finit_module and
+//! delete_module (and the opens of files this host lacks, such as
+//! /proc/modules) into user notifications that the supervisor answers.
+//!
+//! The child installs the filter just before exec and hands the listener
+//! to the supervisor over a socket; every descendant inherits it.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+
+use starry_kmod::platform::host::with_cred;
+use starry_kmod::{Errno, delete_module, finit_module, init_module};
+
+use super::fusefs::cred_of;
+use super::hostfile::HostFile;
+
+const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+const X32_SYSCALL_BIT: u32 = 0x4000_0000;
+
+const SYS_OPEN: u32 = 2;
+const SYS_OPENAT: u32 = 257;
+const SYS_INIT_MODULE: u32 = 175;
+const SYS_DELETE_MODULE: u32 = 176;
+const SYS_FINIT_MODULE: u32 = 313;
+
+/// Largest module image init_module accepts from a process (Linux bounds
+/// it by memory; the loader refuses more than 64 MiB of sections anyway).
+const MAX_IMAGE: usize = 256 << 20;
+
+fn stmt(code: u16, k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
+fn jump(code: u16, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter { code, jt, jf, k }
+}
+
+/// The BPF program: x86_64 only; the module syscalls and open/openat go to
+/// the supervisor; everything else is allowed. 32-bit and x32 entries get
+/// ENOSYS so they cannot bypass it.
+pub fn filter() -> Vec<libc::sock_filter> {
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const JGE_K: u16 = 0x35;
+    const RET_K: u16 = 0x06;
+    let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+    let trapped = [
+        SYS_INIT_MODULE,
+        SYS_DELETE_MODULE,
+        SYS_FINIT_MODULE,
+        SYS_OPEN,
+        SYS_OPENAT,
+    ];
+    let mut p = vec![
+        stmt(LD_W_ABS, 4), // arch
+        jump(JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
+        stmt(RET_K, enosys),
+        stmt(LD_W_ABS, 0), // nr
+        jump(JGE_K, X32_SYSCALL_BIT, 0, 1),
+        stmt(RET_K, enosys),
+    ];
+    for nr in trapped {
+        p.push(jump(JEQ_K, nr, 0, 1));
+        p.push(stmt(RET_K, libc::SECCOMP_RET_USER_NOTIF));
+    }
+    p.push(stmt(RET_K, libc::SECCOMP_RET_ALLOW));
+    p
+}
+
+/// In the child, between fork and exec: installs `prog` and sends the
+/// listener over `sock`. Only async-signal-safe calls, no allocation.
+pub fn install_in_child(prog: &[libc::sock_filter], sock: RawFd) -> io::Result<()> {
+    let fprog = libc::sock_fprog {
+        len: prog.len() as u16,
+        filter: prog.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: plain syscalls on our own process with valid arguments; the
+    // program outlives the call.
+    unsafe {
+        if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let flags =
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+        let fd = libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            flags,
+            &fprog as *const libc::sock_fprog,
+        );
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = fd as RawFd;
+        send_fd(sock, fd)?;
+        libc::close(fd);
+        libc::close(sock);
+    }
+    Ok(())
+}
+
+/// Sends one descriptor with SCM_RIGHTS (no allocation).
+fn send_fd(sock: RawFd, fd: RawFd) -> io::Result<()> {
+    let mut byte = [0u8; 1];
+    let mut cbuf = [0u64; 4];
+    // SAFETY: msghdr and cmsg built over local buffers of the right size.
+    unsafe {
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr() as *mut libc::c_void,
+            iov_len: 1,
+        };
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        (*c).cmsg_level = libc::SOL_SOCKET;
+        (*c).cmsg_type = libc::SCM_RIGHTS;
+        (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
+        (libc::CMSG_DATA(c) as *mut RawFd).write_unaligned(fd);
+        if libc::sendmsg(sock, &msg, 0) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Receives the descriptor the child sent.
+pub fn recv_fd(sock: RawFd) -> io::Result<OwnedFd> {
+    let mut byte = [0u8; 1];
+    let mut cbuf = [0u64; 4];
+    // SAFETY: as send_fd; the received descriptor is new and ours.
+    unsafe {
+        let mut iov = libc::iovec {
+            iov_base: byte.as_mut_ptr() as *mut libc::c_void,
+            iov_len: 1,
+        };
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
+        msg.msg_controllen = libc::CMSG_SPACE(4) as usize;
+        if libc::recvmsg(sock, &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the sandboxed process did not send its seccomp listener",
+            ));
+        }
+        let c = libc::CMSG_FIRSTHDR(&msg);
+        if c.is_null() || (*c).cmsg_type != libc::SCM_RIGHTS {
+            return Err(io::Error::other("no descriptor received"));
+        }
+        let fd = (libc::CMSG_DATA(c) as *const RawFd).read_unaligned();
+        Ok(OwnedFd::from_raw_fd(fd))
+    }
+}
+
+/// Reads `len` bytes of another process's memory.
+fn read_mem(pid: u32, addr: u64, len: usize) -> Result<Vec<u8>, Errno> {
+    let mut buf = vec![0u8; len];
+    let mut done = 0;
+    while done < len {
+        let local = libc::iovec {
+            iov_base: buf[done..].as_mut_ptr() as *mut libc::c_void,
+            iov_len: len - done,
+        };
+        let remote = libc::iovec {
+            iov_base: (addr as usize + done) as *mut libc::c_void,
+            iov_len: len - done,
+        };
+        // SAFETY: the local iovec covers our own buffer; the remote one is
+        // only read by the kernel on our behalf.
+        let n = unsafe { libc::process_vm_readv(pid as i32, &local, 1, &remote, 1, 0) };
+        if n <= 0 {
+            return Err(Errno::EFAULT);
+        }
+        done += n as usize;
+    }
+    Ok(buf)
+}
+
+/// Reads a NUL-terminated string of at most `max` bytes from another
+/// process, page by page (a string may end just before unmapped memory).
+fn read_cstr(pid: u32, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+    if addr == 0 {
+        return Err(Errno::EFAULT);
+    }
+    let mut out = Vec::new();
+    let mut at = addr;
+    while out.len() < max {
+        let page_left = 4096 - (at as usize % 4096);
+        let chunk = read_mem(pid, at, page_left.min(max - out.len()))?;
+        if let Some(nul) = chunk.iter().position(|&b| b == 0) {
+            out.extend_from_slice(&chunk[..nul]);
+            return Ok(out);
+        }
+        out.extend_from_slice(&chunk);
+        at += chunk.len() as u64;
+    }
+    Err(Errno::ENAMETOOLONG)
+}
+
+/// A descriptor of another process, duplicated into ours.
+fn their_fd(pid: u32, fd: i32) -> Result<OwnedFd, Errno> {
+    // SAFETY: pidfd_open/pidfd_getfd return new descriptors or -1.
+    unsafe {
+        let pidfd = libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0);
+        if pidfd < 0 {
+            return Err(Errno::ESRCH);
+        }
+        let pidfd = OwnedFd::from_raw_fd(pidfd as RawFd);
+        let got = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), fd, 0);
+        if got < 0 {
+            return Err(Errno::EBADF);
+        }
+        Ok(OwnedFd::from_raw_fd(got as RawFd))
+    }
+}
+
+/// What to answer a notification with.
+pub enum Answer {
+    /// Return this value from the syscall.
+    Value(i64),
+    /// Fail with this errno.
+    Error(Errno),
+    /// Let the syscall run in the host kernel.
+    Continue,
+    /// Install this descriptor in the caller and return its number.
+    Fd(OwnedFd, u32),
+}
+
+/// Paths this host kernel lacks and the sandbox supplies by descriptor.
+pub trait OpenHook {
+    /// A descriptor for `path`, or None to let the open go to the host.
+    fn open(&self, path: &[u8]) -> Option<io::Result<OwnedFd>>;
+}
+
+fn result(r: starry_kmod::KResult<()>) -> Answer {
+    match r {
+        Ok(()) => Answer::Value(0),
+        Err(e) => Answer::Error(e.errno),
+    }
+}
+
+/// Carries out one trapped syscall on behalf of process `pid`.
+pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answer {
+    let a = data.args;
+    let cred = status_cred(pid);
+    match data.nr as u32 {
+        SYS_INIT_MODULE => {
+            let len = a[1] as usize;
+            if len > MAX_IMAGE {
+                return Answer::Error(Errno::ENOMEM);
+            }
+            let image = match read_mem(pid, a[0], len) {
+                Ok(b) => b,
+                Err(e) => return Answer::Error(e),
+            };
+            let args = match read_cstr(pid, a[2], 1 << 20) {
+                Ok(b) => b,
+                Err(e) => return Answer::Error(e),
+            };
+            with_cred(cred, || result(init_module(&image, &args)))
+        }
+        SYS_FINIT_MODULE => {
+            let fd = match their_fd(pid, a[0] as i32) {
+                Ok(f) => f,
+                Err(e) => return Answer::Error(e),
+            };
+            let args = match read_cstr(pid, a[1], 1 << 20) {
+                Ok(b) => b,
+                Err(e) => return Answer::Error(e),
+            };
+            let file = match HostFile::new(fd) {
+                Ok(f) => f,
+                Err(e) => return Answer::Error(e),
+            };
+            with_cred(cred, || result(finit_module(&file, &args, a[2] as u32)))
+        }
+        SYS_DELETE_MODULE => {
+            let name = match read_cstr(pid, a[0], 64) {
+                Ok(b) => b,
+                Err(Errno::ENAMETOOLONG) => return Answer::Error(Errno::ENOENT),
+                Err(e) => return Answer::Error(e),
+            };
+            let name = String::from_utf8_lossy(&name).into_owned();
+            with_cred(cred, || result(delete_module(&name, a[1] as u32)))
+        }
+        SYS_OPEN | SYS_OPENAT => {
+            let (path_arg, flags) = if data.nr as u32 == SYS_OPEN {
+                (a[0], a[1])
+            } else {
+                (a[1], a[2])
+            };
+            let Ok(path) = read_cstr(pid, path_arg, 4096) else {
+                return Answer::Continue;
+            };
+            match hook.open(&path) {
+                None => Answer::Continue,
+                Some(Ok(fd)) => {
+                    let cloexec = flags as i32 & libc::O_CLOEXEC != 0;
+                    Answer::Fd(fd, if cloexec { libc::O_CLOEXEC as u32 } else { 0 })
+                }
+                Some(Err(e)) => Answer::Error(Errno(e.raw_os_error().unwrap_or(libc::EIO))),
+            }
+        }
+        _ => Answer::Continue,
+    }
+}
+
+/// The caller's credentials: uid/gid and effective capabilities.
+fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    cred_of(pid, field("Uid:"), field("Gid:"))
+}
+
+/// Serves notifications until every sandboxed process is gone.
+pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
+    let fd = listener.as_raw_fd();
+    loop {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        let n = unsafe { libc::poll(&mut pfd, 1, -1) };
+        if n < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return;
+        }
+        if pfd.revents & libc::POLLIN == 0 {
+            // POLLHUP: no process uses the filter any more.
+            return;
+        }
+        // SAFETY: seccomp_notif is plain data the ioctl fills in.
+        let mut req: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+        // SAFETY: RECV writes one seccomp_notif.
+        if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut req) } < 0 {
+            continue;
+        }
+        let answer = handle(&req.data, req.pid, hook);
+        let mut resp = libc::seccomp_notif_resp {
+            id: req.id,
+            val: 0,
+            error: 0,
+            flags: 0,
+        };
+        match answer {
+            Answer::Value(v) => resp.val = v,
+            Answer::Error(e) => resp.error = -e.code(),
+            Answer::Continue => resp.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+            Answer::Fd(file, newfd_flags) => {
+                let addfd = libc::seccomp_notif_addfd {
+                    id: req.id,
+                    flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
+                    srcfd: file.as_raw_fd() as u32,
+                    newfd: 0,
+                    newfd_flags,
+                };
+                // SAFETY: ADDFD with SEND installs the descriptor and
+                // answers the notification in one step.
+                unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) };
+                continue;
+            }
+        }
+        // SAFETY: SEND reads one seccomp_notif_resp; a failure means the
+        // caller is gone, which needs no answer.
+        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SEND, &resp) };
+    }
+}
