@@ -21,22 +21,62 @@ pub fn filesystem() -> Arc<PseudoFs> {
 
 struct ProcRoot;
 
-const FILES: &[&str] = &["kallsyms", "modules"];
-
 impl DirOps for ProcRoot {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        Ok(FILES
-            .iter()
-            .map(|n| (n.to_string(), VfsNodeType::File))
-            .collect())
+        Ok(alloc::vec![
+            ("kallsyms".to_string(), VfsNodeType::File),
+            ("modules".to_string(), VfsNodeType::File),
+            ("sys".to_string(), VfsNodeType::Dir),
+        ])
     }
 
-    fn child(&self, name: &str, _me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
+    fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
         match name {
             "modules" => Ok(File::node(Modules)),
             "kallsyms" => Ok(File::node(Kallsyms)),
+            "sys" => Ok(Dir::node(Sysctl(&["kernel"]), Some(me.clone()))),
             _ => Err(errno(Errno::ENOENT.code())),
         }
+    }
+}
+
+/// `/proc/sys` and `/proc/sys/kernel`: the one sysctl of this subsystem,
+/// `kernel/tainted` (the kernel-wide taint mask, as module tools read it).
+struct Sysctl(&'static [&'static str]);
+
+impl DirOps for Sysctl {
+    fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
+        Ok(match self.0 {
+            ["kernel"] => alloc::vec![("kernel".to_string(), VfsNodeType::Dir)],
+            _ => alloc::vec![("tainted".to_string(), VfsNodeType::File)],
+        })
+    }
+
+    fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
+        match (self.0, name) {
+            (["kernel"], "kernel") => Ok(Dir::node(Sysctl(&["tainted"]), Some(me.clone()))),
+            (["tainted"], "tainted") => Ok(File::node(Tainted)),
+            _ => Err(errno(Errno::ENOENT.code())),
+        }
+    }
+
+    fn mode(&self) -> Mode {
+        0o555
+    }
+}
+
+struct Tainted;
+
+impl FileOps for Tainted {
+    fn mode(&self) -> Mode {
+        0o444
+    }
+    fn size(&self) -> u64 {
+        0
+    }
+    fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
+        let text = format!("{}\n", crate::module::kernel_taint());
+        Ok(read_slice(text.as_bytes(), offset, buf))
     }
 }
 

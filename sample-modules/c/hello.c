@@ -26,3 +26,4 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("starry-kmod developers");
 MODULE_DESCRIPTION("Hello world sample module");
 MODULE_VERSION("1.0");
+MODULE_ALIAS("starry-greeter");

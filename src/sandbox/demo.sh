@@ -12,7 +12,7 @@ lsmod
 echo "== /sys/module/provider"
 echo "refcnt: $(cat /sys/module/provider/refcnt)  holders: $(ls /sys/module/provider/holders)"
 echo "== rmmod provider (in use)"
-rmmod provider || echo "(refused, exit $?)"
+rmmod provider 2>&1 || echo "(refused, exit $?)"
 echo "== modprobe -r consumer (unloads both)"
 modprobe -r -v consumer
 echo "== insmod params.ko count=7, then a write through sysfs"

@@ -245,6 +245,7 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
     let kallsyms_bound = Path::new("/proc/kallsyms").exists()
         && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
     bind(&p("cmdline"), "/proc/cmdline")?;
+    bind(&fuse("proc/sys/kernel/tainted"), "/proc/sys/kernel/tainted")?;
 
     // /lib/modules/$(uname -r): an overlay adds the directory when the
     // host has none, then the rootfs's module tree is bound on it.
