@@ -69,15 +69,18 @@ fn uname_r() -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-fn run_script(name: &str, tools: &[&str]) {
+/// Runs a script; returns the kernel's messages (stderr), or None when
+/// skipped.
+fn run_script(name: &str, tools: &[&str]) -> Option<String> {
     for t in tools {
         let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
             .iter()
             .any(|d| Path::new(d).join(t).exists());
         if !found {
-            return skip(&format!(
+            skip(&format!(
                 "{t} is not installed (apt-get install kmod busybox)"
             ));
+            return None;
         }
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
@@ -86,13 +89,13 @@ fn run_script(name: &str, tools: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .arg("run")
         .arg(&script)
-        .env("STARRY_KMOD_QUIET", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() == Some(CANNOT_START) {
-        return skip(&format!("the sandbox cannot start here: {}", stderr.trim()));
+        skip(&format!("the sandbox cannot start here: {}", stderr.trim()));
+        return None;
     }
     assert!(
         out.status.success(),
@@ -115,6 +118,7 @@ fn run_script(name: &str, tools: &[&str]) {
         want.len(),
         "{name}.sh printed extra lines:\n{stdout}"
     );
+    Some(stderr.into_owned())
 }
 
 #[test]
@@ -127,7 +131,15 @@ fn kmod_tools_drive_the_kernel() {
 
 #[test]
 fn busybox_applets_drive_the_kernel() {
-    run_script("busybox", &["busybox"]);
+    let Some(kernel_log) = run_script("busybox", &["busybox"]) else {
+        return;
+    };
+    assert!(
+        kernel_log
+            .lines()
+            .any(|l| l.starts_with("<6>params: exit: count=9 ")),
+        "the module did not see the sysfs write:\n{kernel_log}"
+    );
 }
 
 #[test]
