@@ -9,10 +9,22 @@ use crate::errno::{Errno, Error, KResult};
 use crate::loader::{
     self, MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_MODVERSIONS, MODULE_INIT_IGNORE_VERMAGIC,
 };
+use crate::platform::{self, Cred};
 use crate::{bail, console::level, elf, klog};
+
+/// Linux's may_init_module / delete_module check: the caller needs
+/// CAP_SYS_MODULE (its credentials come from the platform).
+fn require_sys_module(what: &str) -> KResult<()> {
+    let cred = platform::current_cred();
+    if !cred.capable(Cred::CAP_SYS_MODULE) {
+        bail!(EPERM, "{what}: uid {} lacks CAP_SYS_MODULE", cred.uid);
+    }
+    Ok(())
+}
 
 /// init_module(2): load an image from a buffer with an argument string.
 pub fn init_module(image: &[u8], args: &[u8]) -> KResult<()> {
+    require_sys_module("init_module")?;
     if image.len() < 64 {
         bail!(
             ENOEXEC,
@@ -25,6 +37,7 @@ pub fn init_module(image: &[u8], args: &[u8]) -> KResult<()> {
 
 /// finit_module(2): load the image read from a file of the VFS.
 pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<()> {
+    require_sys_module("finit_module")?;
     let known =
         MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC | MODULE_INIT_COMPRESSED_FILE;
     if flags & !known != 0 {
@@ -74,6 +87,7 @@ pub fn read_file(file: &dyn VfsNodeOps) -> KResult<Vec<u8>> {
 /// delete_module(2): unload by name. `O_NONBLOCK` is accepted (Linux
 /// ignores it); `O_TRUNC` forces where Linux allows it (and taints R).
 pub fn delete_module(name: &str, flags: u32) -> KResult<()> {
+    require_sys_module("delete_module")?;
     if name.len() > elf::MODULE_NAME_MAX {
         bail!(ENOENT, "module {name} not found");
     }

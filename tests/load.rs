@@ -275,3 +275,29 @@ fn kallsyms_is_the_executables_own_symbol_table() {
     let printk = syms.lookup_name("starry_kmod_printk").unwrap();
     assert_eq!(Some(printk.addr), starry_kmod::kapi::lookup("printk"));
 }
+
+#[test]
+fn module_syscalls_need_cap_sys_module() {
+    use starry_kmod::platform::Cred;
+    use starry_kmod::platform::host::with_cred;
+    let _k = kernel();
+    let user = Cred::user(1000, 1000);
+    // Root in a user namespace without the capability is refused too.
+    let no_cap = Cred {
+        caps: !(1u64 << Cred::CAP_SYS_MODULE),
+        ..Cred::ROOT
+    };
+    for cred in [user, no_cap] {
+        let e = with_cred(cred, || init_module(HELLO.bytes, b"")).unwrap_err();
+        assert_eq!(e.errno, Errno::EPERM);
+        assert!(module::find("hello").is_none());
+    }
+    init_module(HELLO.bytes, b"").unwrap();
+    let e = with_cred(user, || delete_module("hello", O_NONBLOCK)).unwrap_err();
+    assert_eq!(e.errno, Errno::EPERM);
+    assert!(module::find("hello").is_some(), "still loaded");
+    // Not even the existence of a module leaks: EPERM before ENOENT.
+    let e = with_cred(user, || delete_module("nosuch", O_NONBLOCK)).unwrap_err();
+    assert_eq!(e.errno, Errno::EPERM);
+    delete_module("hello", O_NONBLOCK).unwrap();
+}

@@ -143,6 +143,11 @@ fn busybox_applets_drive_the_kernel() {
 }
 
 #[test]
+fn unprivileged_callers_are_refused() {
+    run_script("privilege", &["insmod", "rmmod", "setpriv"]);
+}
+
+#[test]
 fn the_demo_runs_end_to_end() {
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .env("STARRY_KMOD_QUIET", "1")
