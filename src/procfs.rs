@@ -141,10 +141,30 @@ impl FileOps for Modules {
         0
     }
     fn read_at(&self, cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let text = modules_text(cred.sees_addresses());
+        let show = cred.sees_addresses();
+        let generation = module::generation();
+        let cached = MODULES_TEXT
+            .lock()
+            .as_ref()
+            .filter(|(g, s, _)| *g == generation && *s == show)
+            .map(|(_, _, t)| t.clone());
+        let text = match cached {
+            Some(t) => t,
+            None => {
+                let t = Arc::new(modules_text(show));
+                *MODULES_TEXT.lock() = Some((generation, show, t.clone()));
+                t
+            }
+        };
         Ok(read_slice(text.as_bytes(), offset, buf))
     }
 }
+
+/// /proc/modules as last rendered: (registry generation, addresses shown,
+/// text). Every change of a module's state or refcount moves the
+/// generation, so a cached text is never stale.
+static MODULES_TEXT: ax_kspin::SpinRaw<Option<(u64, bool, Arc<String>)>> =
+    ax_kspin::SpinRaw::new(None);
 
 struct Kallsyms;
 

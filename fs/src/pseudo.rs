@@ -175,16 +175,27 @@ pub trait DirOps: Send + Sync + 'static {
     }
 }
 
+/// A directory listing as generated for one pass of reads.
+type Listing = Arc<Vec<(String, VfsNodeType)>>;
+
 /// A generated directory node.
 pub struct Dir<D: DirOps> {
     ops: D,
     parent: Option<VfsNodeRef>,
+    /// The listing a read from index 0 generated; later indices of the same
+    /// pass read it (as getdents on one open directory), so listing n
+    /// entries costs one generation, not one per batch.
+    listing: SpinRaw<Option<Listing>>,
 }
 
 impl<D: DirOps> Dir<D> {
     /// A directory node under `parent` (None for a filesystem's root).
     pub fn node(ops: D, parent: Option<VfsNodeRef>) -> VfsNodeRef {
-        Arc::new(Dir { ops, parent })
+        Arc::new(Dir {
+            ops,
+            parent,
+            listing: SpinRaw::new(None),
+        })
     }
 
     /// Its operations.
@@ -227,7 +238,19 @@ impl<D: DirOps> VfsNodeOps for Dir<D> {
     }
 
     fn read_dir(&self, start_idx: usize, dirents: &mut [VfsDirEntry]) -> VfsResult<usize> {
-        let list = self.ops.list()?;
+        let cached = if start_idx == 0 {
+            None
+        } else {
+            self.listing.lock().clone()
+        };
+        let list = match cached {
+            Some(l) => l,
+            None => {
+                let l = Arc::new(self.ops.list()?);
+                *self.listing.lock() = Some(l.clone());
+                l
+            }
+        };
         let mut n = 0;
         for (i, ent) in dirents.iter_mut().enumerate() {
             *ent = match i + start_idx {

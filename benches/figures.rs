@@ -1,0 +1,382 @@
+//! `cargo bench`: the performance figures of the subsystem, each measured
+//! in this run beside its reference, printed with the ratio.
+//!
+//! - load+init+exit+unload of each sample through the whole subsystem vs
+//!   the bare kmod-loader path the seed used (no checks, sysfs, symbols);
+//! - module pages vs the pages Linux's layout (sections packed by
+//!   permission) would need, and metadata bytes per module;
+//! - /proc/kallsyms for a kernel-sized table (this host's own symbol count
+//!   when readable, else 122,000) vs reading this host's /proc/kallsyms;
+//! - name and address lookups at 100k and 1M symbols;
+//! - 250/500/1000 loaded modules: load, /sys/module listing, /proc/modules,
+//!   unload per module.
+
+use std::ffi::CString;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use kmod_loader::{KernelModuleHelper, ModuleLoader, SectionMemOps, SectionPerm};
+use starry_kmod::loader::O_NONBLOCK;
+use starry_kmod::platform::{self, PAGE_SIZE, Platform, Prot};
+use starry_kmod::symbols::{KernelSymbol, KernelSymbols};
+use starry_kmod::vfs::{mount_pseudo, read_path};
+use starry_kmod::{RELEASE, delete_module, init_module, kapi, module};
+use starry_kmod_fs::mount::Namespace;
+use starry_kmod_fs::pseudo::list_dir;
+use starry_kmod_fs::rootfs::RootFs;
+use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROVIDER, SampleModule};
+
+// ---- the bare path ------------------------------------------------------------
+
+struct BareMem {
+    addr: usize,
+    pages: usize,
+}
+
+impl SectionMemOps for BareMem {
+    fn as_ptr(&self) -> *const u8 {
+        self.addr as *const u8
+    }
+    fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.addr as *mut u8
+    }
+    fn change_perms(&mut self, perms: SectionPerm) -> bool {
+        let prot = Prot {
+            read: true,
+            write: perms.contains(SectionPerm::WRITE),
+            exec: perms.contains(SectionPerm::EXECUTE),
+        };
+        platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot)
+    }
+}
+
+impl Drop for BareMem {
+    fn drop(&mut self) {
+        let p = platform::get();
+        p.protect(self.addr, self.pages * PAGE_SIZE, Prot::RW);
+        p.free_module_pages(self.addr, self.pages);
+    }
+}
+
+/// The seed's loader: kmod-loader straight into pages, kernel API by name.
+struct Bare;
+
+impl KernelModuleHelper for Bare {
+    fn vmalloc(size: usize) -> Box<dyn SectionMemOps> {
+        let pages = size.div_ceil(PAGE_SIZE);
+        let addr = platform::get().alloc_module_pages(pages).expect("pages");
+        Box::new(BareMem { addr, pages })
+    }
+    fn resolve_symbol(name: &str) -> Option<usize> {
+        kapi::lookup(name)
+    }
+    fn flsuh_cache(addr: usize, size: usize) {
+        platform::get().flush(addr, size);
+    }
+}
+
+fn aligned(bytes: &[u8]) -> Vec<u64> {
+    let mut w = vec![0u64; bytes.len().div_ceil(8)];
+    for (d, c) in w.iter_mut().zip(bytes.chunks(8)) {
+        let mut b = [0u8; 8];
+        b[..c.len()].copy_from_slice(c);
+        *d = u64::from_le_bytes(b);
+    }
+    w
+}
+
+fn bare_cycle(words: &[u64], len: usize) {
+    // SAFETY: the u64 buffer holds `len` initialised bytes.
+    let data = unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, len) };
+    let mut owner = ModuleLoader::<Bare>::new(data)
+        .and_then(|l| l.load_module(CString::default()))
+        .expect("bare load");
+    black_box(owner.call_init().expect("init"));
+    owner.call_exit();
+}
+
+fn full_cycle(m: &SampleModule) {
+    init_module(m.bytes, b"").expect("load");
+    delete_module(m.name, O_NONBLOCK).expect("unload");
+}
+
+fn per_iter(n: u32, mut f: impl FnMut()) -> Duration {
+    for _ in 0..n / 10 + 1 {
+        f();
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    t.elapsed() / n
+}
+
+fn load_unload() {
+    println!("\n== load + init + exit + unload: full subsystem vs bare kmod-loader");
+    println!(
+        "{:<12} {:>10} {:>10} {:>7}",
+        "module", "full µs", "bare µs", "ratio"
+    );
+    for m in [HELLO, PARAMS, HELLO_RUST, PROVIDER] {
+        let words = aligned(m.bytes);
+        let n = 400;
+        // Interleave to share the machine's noise evenly.
+        let mut full = Duration::ZERO;
+        let mut bare = Duration::ZERO;
+        for _ in 0..4 {
+            full += per_iter(n / 4, || full_cycle(&m));
+            bare += per_iter(n / 4, || bare_cycle(&words, m.bytes.len()));
+        }
+        println!(
+            "{:<12} {:>10.1} {:>10.1} {:>6.2}x",
+            m.name,
+            full.as_secs_f64() * 1e6 / 4.0,
+            bare.as_secs_f64() * 1e6 / 4.0,
+            full.as_secs_f64() / bare.as_secs_f64()
+        );
+    }
+}
+
+// ---- memory ---------------------------------------------------------------------
+
+/// Pages Linux's layout needs: allocated sections grouped by permission
+/// (text, rodata, data; init text, init data), each group page-rounded.
+fn linux_pages(bytes: &[u8]) -> usize {
+    let elf = goblin::elf::Elf::parse(bytes).unwrap();
+    let mut groups = [0usize; 5];
+    for s in &elf.section_headers {
+        if s.sh_flags & 2 == 0 || s.sh_size == 0 {
+            continue;
+        }
+        let name = elf.shdr_strtab.get_at(s.sh_name).unwrap_or("");
+        if name == ".modinfo" || name == "__versions" {
+            continue;
+        }
+        let init = name.starts_with(".init");
+        let g = if s.sh_flags & 4 != 0 {
+            if init { 3 } else { 0 }
+        } else if s.sh_flags & 1 == 0 {
+            1
+        } else if init {
+            4
+        } else {
+            2
+        };
+        let align = s.sh_addralign.max(1) as usize;
+        groups[g] = groups[g].div_ceil(align) * align + s.sh_size as usize;
+    }
+    groups.iter().map(|b| b.div_ceil(PAGE_SIZE)).sum()
+}
+
+fn memory() {
+    println!("\n== memory per loaded module: pages vs Linux's layout");
+    println!(
+        "{:<12} {:>7} {:>7} {:>7} {:>10}",
+        "module", "ours", "linux", "ratio", "heap bytes"
+    );
+    for m in [HELLO, PARAMS, HELLO_RUST, PROVIDER] {
+        let heap0 = heap_in_use();
+        init_module(m.bytes, b"").unwrap();
+        let md = module::find(m.name).unwrap();
+        let ours = md.pages();
+        let meta = heap_in_use().saturating_sub(heap0);
+        drop(md);
+        delete_module(m.name, O_NONBLOCK).unwrap();
+        let linux = linux_pages(m.bytes);
+        println!(
+            "{:<12} {:>7} {:>7} {:>6.2}x {:>10}",
+            m.name,
+            ours,
+            linux,
+            ours as f64 / linux as f64,
+            meta
+        );
+    }
+}
+
+/// Heap bytes in use (glibc's view), for metadata per module.
+fn heap_in_use() -> usize {
+    // SAFETY: mallinfo2 only reads the allocator's counters.
+    unsafe { libc::mallinfo2().uordblks }
+}
+
+// ---- kallsyms --------------------------------------------------------------------
+
+fn synthetic_table(n: usize) -> KernelSymbols {
+    let base = platform::get().kernel_symbols();
+    let names: Vec<&KernelSymbol> = base.iter().collect();
+    let syms = (0..n)
+        .map(|i| {
+            let s = names[i % names.len()];
+            // Distinct names that still demangle: legacy Rust names get
+            // their own hash, v0 names an LLVM suffix (as ThinLTO adds).
+            let name = if s.name.starts_with("_ZN") && s.name.len() > 23 && s.name.ends_with('E') {
+                format!("{}17h{i:016x}E", &s.name[..s.name.len() - 20])
+            } else if s.name.starts_with("_R") {
+                format!("{}.llvm.{i}", s.name)
+            } else {
+                format!("{}_{i}", s.name)
+            };
+            KernelSymbol {
+                addr: 0xffff_ffff_8100_0000 + i * 16,
+                kind: s.kind,
+                name,
+            }
+        })
+        .collect();
+    KernelSymbols::new(syms)
+}
+
+fn read_chunks(t: &KernelSymbols, chunk: usize) -> usize {
+    let mut buf = vec![0u8; chunk];
+    let mut off = 0u64;
+    loop {
+        let n = t.kallsyms_read(off, &mut buf, true);
+        if n == 0 {
+            return off as usize;
+        }
+        off += n as u64;
+    }
+}
+
+fn kallsyms() {
+    println!("\n== /proc/kallsyms: full read, ours vs this host's");
+    let host = std::fs::read_to_string("/proc/kallsyms").ok();
+    let host_n = host.as_ref().map_or(0, |h| h.lines().count());
+    let n = if host_n > 1000 { host_n } else { 122_000 };
+    let t = Instant::now();
+    let table = synthetic_table(n);
+    let build = t.elapsed();
+    let rust = table
+        .iter()
+        .filter(|s| s.name.starts_with("_ZN") || s.name.starts_with("_R"))
+        .count();
+    let ours = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(read_chunks(&table, 128 << 10));
+            t.elapsed()
+        })
+        .min()
+        .unwrap();
+    println!(
+        "table: {n} symbols ({rust} Rust, demangled), built in {:.1} ms (once)",
+        build.as_secs_f64() * 1e3
+    );
+    print!(
+        "ours: {} bytes in {:.2} ms (128 KiB reads, as cat)",
+        table.kallsyms_len(),
+        ours.as_secs_f64() * 1e3
+    );
+    if host.is_some() {
+        let linux = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                black_box(std::fs::read("/proc/kallsyms").unwrap());
+                t.elapsed()
+            })
+            .min()
+            .unwrap();
+        println!(
+            "; Linux: {host_n} symbols in {:.2} ms; ratio {:.2}x",
+            linux.as_secs_f64() * 1e3,
+            ours.as_secs_f64() / linux.as_secs_f64()
+        );
+    } else {
+        println!("; this host's /proc/kallsyms is not readable");
+    }
+    for n in [100_000, 1_000_000] {
+        let table = synthetic_table(n);
+        let names: Vec<String> = table.iter().step_by(97).map(|s| s.name.clone()).collect();
+        let addrs: Vec<usize> = table.iter().step_by(89).map(|s| s.addr + 3).collect();
+        let t = Instant::now();
+        for _ in 0..10 {
+            for name in &names {
+                black_box(table.lookup_name(name));
+            }
+        }
+        let by_name = t.elapsed() / (10 * names.len() as u32);
+        let t = Instant::now();
+        for _ in 0..10 {
+            for &a in &addrs {
+                black_box(table.lookup_addr(a));
+            }
+        }
+        let by_addr = t.elapsed() / (10 * addrs.len() as u32);
+        println!(
+            "lookup at {n:>9} symbols: by name {:>5} ns, by address {:>5} ns",
+            by_name.as_nanos(),
+            by_addr.as_nanos()
+        );
+    }
+}
+
+// ---- scale -----------------------------------------------------------------------
+
+/// `hello` renamed to `h0000`... (same length, so only the name changes).
+fn hello_copy(i: usize) -> Vec<u8> {
+    let mut img = HELLO.bytes.to_vec();
+    let to = format!("h{i:04}\0");
+    let from = b"hello\0";
+    let mut k = 0;
+    while k + from.len() <= img.len() {
+        if &img[k..k + from.len()] == from {
+            img[k..k + from.len()].copy_from_slice(to.as_bytes());
+        }
+        k += 1;
+    }
+    img
+}
+
+fn scale() {
+    println!("\n== scale: per-module cost with N modules loaded");
+    println!(
+        "{:>6} {:>10} {:>14} {:>16} {:>12}",
+        "N", "load µs", "ls /sys/module", "/proc/modules", "unload µs"
+    );
+    let rootfs = RootFs::new(RELEASE).unwrap();
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).unwrap();
+    for n in [250usize, 500, 1000] {
+        let images: Vec<Vec<u8>> = (0..n).map(hello_copy).collect();
+        let t = Instant::now();
+        for img in &images {
+            init_module(img, b"").unwrap();
+        }
+        let load = t.elapsed() / n as u32;
+        let t = Instant::now();
+        let listed = list_dir(&ns.lookup("/sys/module").unwrap()).unwrap().len();
+        let ls = t.elapsed();
+        assert_eq!(listed, n);
+        let t = Instant::now();
+        let text = read_path(&ns, "/proc/modules").unwrap();
+        let pm = t.elapsed();
+        assert_eq!(text.iter().filter(|&&b| b == b'\n').count(), n);
+        let t = Instant::now();
+        for i in (0..n).rev() {
+            delete_module(&format!("h{i:04}"), O_NONBLOCK).unwrap();
+        }
+        let unload = t.elapsed() / n as u32;
+        println!(
+            "{n:>6} {:>10.1} {:>11.2} ms {:>13.2} ms {:>12.1}",
+            load.as_secs_f64() * 1e6,
+            ls.as_secs_f64() * 1e3,
+            pm.as_secs_f64() * 1e3,
+            unload.as_secs_f64() * 1e6
+        );
+    }
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs it quickly.
+    let host = platform::host::install();
+    println!(
+        "starry-kmod figures ({} kernel symbols in this binary)",
+        host.kernel_symbols().len()
+    );
+    load_unload();
+    memory();
+    kallsyms();
+    scale();
+    assert_eq!(host.module_pages_in_use(), 0, "pages leaked");
+}
