@@ -71,6 +71,9 @@ impl SectionMemOps for ModuleMem {
             return false;
         }
         if !platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot) {
+            if let Some(ctx) = LOAD_CTX.lock().as_mut() {
+                ctx.protect_failed = true;
+            }
             return false;
         }
         self.prot = prot;
@@ -104,6 +107,8 @@ impl Drop for ModuleMem {
 struct LoadCtx {
     resolved: BTreeMap<String, usize>,
     allocs: Vec<(usize, usize)>,
+    /// The platform refused a protection change.
+    protect_failed: bool,
 }
 
 static LOAD_LOCK: SpinRaw<()> = SpinRaw::new(());
@@ -514,19 +519,30 @@ fn form(
         *LOAD_CTX.lock() = Some(LoadCtx {
             resolved,
             allocs: Vec::new(),
+            protect_failed: false,
         });
         let r = ModuleLoader::<Helper>::new(data).and_then(|l| l.load_module(CString::default()));
         let ctx = LOAD_CTX.lock().take();
-        (r, ctx.map(|c| c.allocs).unwrap_or_default())
+        let protect_failed = ctx.as_ref().is_some_and(|c| c.protect_failed);
+        (
+            r.map_err(|e| (e, protect_failed)),
+            ctx.map(|c| c.allocs).unwrap_or_default(),
+        )
     };
-    let owner = owner.map_err(|e| {
+    let owner = owner.map_err(|(e, protect_failed)| {
+        // Out of pages (kmod-loader says ENOSPC) or of page-table memory
+        // for a protection change (it says EINVAL): ENOMEM, as Linux.
         let errno = Errno::from(e);
-        let errno = if errno == Errno::ENOSPC {
-            Errno::ENOMEM
+        if errno == Errno::ENOSPC || protect_failed {
+            let what = if protect_failed {
+                "cannot protect module memory"
+            } else {
+                "out of module memory"
+            };
+            Error::new(Errno::ENOMEM, alloc::format!("{name}: {what}"))
         } else {
-            errno
-        };
-        Error::new(errno, alloc::format!("{name}: relocation failed: {errno}"))
+            Error::new(errno, alloc::format!("{name}: relocation failed: {errno}"))
+        }
     })?;
     let sections = place_sections(elf, &allocs)?;
     let pages = allocs.iter().map(|(_, l)| l / PAGE_SIZE).sum();

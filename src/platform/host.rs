@@ -32,6 +32,27 @@ pub struct HostPlatform {
     syms: OnceLock<KernelSymbols>,
     pages: AtomicUsize,
     echo: AtomicBool,
+    /// Fault injection: the page allocation (protection change) that
+    /// counts this down to zero fails; 0 = off.
+    fail_alloc: AtomicUsize,
+    fail_protect: AtomicUsize,
+}
+
+/// What [`HostPlatform::inject_fault`] makes fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The Nth module page allocation from now returns no memory.
+    Alloc,
+    /// The Nth protection change to a read-only or executable protection
+    /// from now is refused (restoring pages to read-write for freeing
+    /// never fails by injection: a real refusal there leaks, by design).
+    Protect,
+}
+
+/// Counts `c` down; true when this call is the one that must fail.
+fn hit(c: &AtomicUsize) -> bool {
+    c.try_update(Ordering::AcqRel, Ordering::Acquire, |v| v.checked_sub(1))
+        .is_ok_and(|v| v == 1)
 }
 
 static HOST: HostPlatform = HostPlatform {
@@ -39,6 +60,8 @@ static HOST: HostPlatform = HostPlatform {
     syms: OnceLock::new(),
     pages: AtomicUsize::new(0),
     echo: AtomicBool::new(false),
+    fail_alloc: AtomicUsize::new(0),
+    fail_protect: AtomicUsize::new(0),
 };
 
 std::thread_local! {
@@ -135,6 +158,23 @@ impl HostPlatform {
     pub fn set_console_echo(&self, on: bool) {
         self.echo.store(on, Ordering::Relaxed);
     }
+
+    /// Makes the `nth` next call of that kind fail (1 = the very next);
+    /// 0 turns injection off.
+    pub fn inject_fault(&self, what: Fault, nth: usize) {
+        match what {
+            Fault::Alloc => self.fail_alloc.store(nth, Ordering::Release),
+            Fault::Protect => self.fail_protect.store(nth, Ordering::Release),
+        }
+    }
+
+    /// Whether an injected fault is still waiting to happen.
+    pub fn fault_pending(&self, what: Fault) -> bool {
+        match what {
+            Fault::Alloc => self.fail_alloc.load(Ordering::Acquire) != 0,
+            Fault::Protect => self.fail_protect.load(Ordering::Acquire) != 0,
+        }
+    }
 }
 
 fn kind_letter(sym: &goblin::elf::Sym, shdrs: &[goblin::elf::SectionHeader]) -> Option<u8> {
@@ -211,7 +251,7 @@ fn load_kallsyms() -> KernelSymbols {
 
 impl Platform for HostPlatform {
     fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
-        if pages == 0 {
+        if pages == 0 || hit(&self.fail_alloc) {
             return None;
         }
         let mut a = self.arena()?.lock().ok()?;
@@ -278,7 +318,7 @@ impl Platform for HostPlatform {
     }
 
     fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
-        if prot.is_wx() {
+        if prot.is_wx() || (prot != Prot::RW && hit(&self.fail_protect)) {
             return false;
         }
         let mut p = libc::PROT_NONE;
