@@ -125,6 +125,14 @@ macro_rules! klog {
     };
 }
 
+/// Drops every kept line (as `dmesg -C`); sequence numbers go on.
+pub fn clear() {
+    let mut ring = RING.lock();
+    ring.records = VecDeque::new();
+    ring.bytes = 0;
+    ring.open = None;
+}
+
 /// The sequence number the next line will get.
 pub fn next_seq() -> u64 {
     RING.lock().next_seq
