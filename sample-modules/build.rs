@@ -32,12 +32,41 @@ const CFLAGS: &[&str] = &[
     "-fno-asynchronous-unwind-tables",
     "-fno-unwind-tables",
     "-fno-stack-protector",
+    "-Wall",
+    "-Werror",
+];
+
+/// One architecture the modules are built for.
+struct Arch {
+    /// Subdirectory of OUT_DIR ("" for the host's x86_64 modules).
+    dir: &'static str,
+    cc: String,
+    /// Prefix of the binutils (ld, nm) for this architecture.
+    binutils: &'static str,
+    cflags: &'static [&'static str],
+    rust_target: &'static str,
+    /// Sections the architecture's loader expects as placeholders
+    /// (Linux's arch module.lds.h), appended to the linker scripts.
+    extra_sections: &'static str,
+}
+
+const X86_64_CFLAGS: &[&str] = &[
     "-mno-red-zone",
     "-mno-sse",
     "-mno-mmx",
     "-fcf-protection=none",
-    "-Wall",
-    "-Werror",
+];
+
+/// RISC-V: medany code model (modules land anywhere near the kernel),
+/// no linker relaxation or small-data sections (the loader relocates each
+/// section on its own), no PIE.
+const RISCV64_CFLAGS: &[&str] = &[
+    "-march=rv64gc",
+    "-mabi=lp64d",
+    "-mcmodel=medany",
+    "-mno-relax",
+    "-msmall-data-limit=0",
+    "-fno-pie",
 ];
 
 fn run(cmd: &mut Command) {
@@ -67,10 +96,10 @@ fn output(cmd: &mut Command) -> String {
 }
 
 /// Symbols an object exports (`__ksymtab_<sym>` entries) and needs (undefined).
-fn exports_and_needs(obj: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+fn exports_and_needs(nm: &str, obj: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut exports = BTreeSet::new();
     let mut needs = BTreeSet::new();
-    for line in output(Command::new("nm").arg(obj)).lines() {
+    for line in output(Command::new(nm).arg(obj)).lines() {
         let f: Vec<&str> = line.split_whitespace().collect();
         match f.as_slice() {
             ["U", sym] => {
@@ -102,26 +131,83 @@ fn srcversion(src: &[u8]) -> String {
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
-    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap();
-    if arch != "x86_64" {
-        panic!("the sample modules are built for x86_64 hosts (this target is {arch})");
-    }
-    let include = manifest.join("include");
-    let lds = manifest.join("module.lds");
-    println!("cargo:rerun-if-changed={}", include.display());
-    println!("cargo:rerun-if-changed={}", lds.display());
     println!("cargo:rerun-if-changed=build.rs");
-    let cc = env::var("STARRY_MODULE_CC").unwrap_or_else(|_| "gcc".into());
     println!("cargo:rerun-if-env-changed=STARRY_MODULE_CC");
+    println!("cargo:rerun-if-env-changed=STARRY_RISCV64_CC");
+    println!("cargo:rustc-check-cfg=cfg(riscv64_samples)");
+    let host = Arch {
+        dir: "",
+        cc: env::var("STARRY_MODULE_CC").unwrap_or_else(|_| "gcc".into()),
+        binutils: "",
+        cflags: X86_64_CFLAGS,
+        rust_target: "x86_64-unknown-linux-gnu",
+        extra_sections: "",
+    };
+    build(&manifest, &out, &host);
+    // The riscv64 modules (for the ArceOS kernel under QEMU), when the
+    // Debian cross compiler is there.
+    let rv_cc = env::var("STARRY_RISCV64_CC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
+    let have_rv = Command::new(&rv_cc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if have_rv {
+        let rv = Arch {
+            dir: "riscv64",
+            cc: rv_cc,
+            binutils: "riscv64-linux-gnu-",
+            cflags: RISCV64_CFLAGS,
+            rust_target: "riscv64gc-unknown-none-elf",
+            extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
+        };
+        let dir = out.join("riscv64");
+        fs::create_dir_all(&dir).unwrap();
+        build(&manifest, &dir, &rv);
+        println!("cargo:rustc-cfg=riscv64_samples");
+    }
+}
 
+/// A linker script with the architecture's placeholder sections added.
+fn script(base: &Path, arch: &Arch, out: &Path) -> PathBuf {
+    if arch.extra_sections.is_empty() {
+        return base.to_path_buf();
+    }
+    let text = fs::read_to_string(base).unwrap();
+    let end = text.rfind('}').expect("a SECTIONS block");
+    let mut extra = String::new();
+    for line in arch.extra_sections.lines() {
+        let name = line.split_whitespace().next().unwrap_or("");
+        // Rust's script already has a .got placeholder.
+        if !text.contains(&format!("\t{name} 0")) {
+            extra.push_str(line);
+            extra.push('\n');
+        }
+    }
+    let path = out.join(base.file_name().unwrap());
+    fs::write(&path, format!("{}{}{}", &text[..end], extra, &text[end..])).unwrap();
+    path
+}
+
+fn build(manifest: &Path, out: &Path, arch: &Arch) {
+    let include = manifest.join("include");
+    let lds = script(&manifest.join("module.lds"), arch, out);
+    println!("cargo:rerun-if-changed={}", include.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("module.lds").display()
+    );
+    let cc = &arch.cc;
+    let ld = format!("{}ld", arch.binutils);
+    let nm = format!("{}nm", arch.binutils);
     // 1. compile every C module's object.
     let mut objs = BTreeMap::new();
     for name in C_MODULES {
         let src = manifest.join("c").join(format!("{name}.c"));
         println!("cargo:rerun-if-changed={}", src.display());
         let obj = out.join(format!("{name}.o"));
-        run(Command::new(&cc)
+        run(Command::new(cc)
             .args(CFLAGS)
+            .args(arch.cflags)
             .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
             .arg("-I")
             .arg(&include)
@@ -136,7 +222,7 @@ fn main() {
     let mut exports: BTreeMap<String, String> = BTreeMap::new();
     let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, (_, obj)) in &objs {
-        let (e, n) = exports_and_needs(obj);
+        let (e, n) = exports_and_needs(&nm, obj);
         for sym in e {
             exports.insert(sym, name.clone());
         }
@@ -176,8 +262,9 @@ fn main() {
         let modc_path = out.join(format!("{name}.mod.c"));
         fs::write(&modc_path, modc).unwrap();
         let modo = out.join(format!("{name}.mod.o"));
-        run(Command::new(&cc)
+        run(Command::new(cc)
             .args(CFLAGS)
+            .args(arch.cflags)
             .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
             .arg("-I")
             .arg(&include)
@@ -185,7 +272,7 @@ fn main() {
             .arg(&modc_path)
             .arg("-o")
             .arg(&modo));
-        run(Command::new("ld")
+        run(Command::new(&ld)
             .arg("-r")
             .arg("-T")
             .arg(&lds)
@@ -197,11 +284,14 @@ fn main() {
 
     // 4. Rust modules: a nested cargo builds each as a self-contained
     //    staticlib (its own copy of the parts of core it uses).
-    let rust_lds = manifest.join("rust").join("module_rust.lds");
-    println!("cargo:rerun-if-changed={}", rust_lds.display());
+    let rust_lds = script(&manifest.join("rust").join("module_rust.lds"), arch, out);
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("rust").join("module_rust.lds").display()
+    );
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let target = "x86_64-unknown-linux-gnu";
+    let target = arch.rust_target;
     for name in RUST_MODULES {
         let dir = manifest.join("rust").join(name);
         println!("cargo:rerun-if-changed={}", dir.join("src").display());
@@ -240,19 +330,26 @@ fn main() {
             .join(format!("lib{name}.a"));
         // The panic handler is a global the archive always defines: a root
         // for --gc-sections; KEEP() in the script keeps the module sections.
-        let root = output(Command::new("nm").args(["--defined-only", "-g"]).arg(&lib))
+        let root = output(Command::new(&nm).args(["--defined-only", "-g"]).arg(&lib))
             .lines()
             .filter_map(|l| l.split_whitespace().nth(2))
             .find(|s| s.ends_with("rust_begin_unwind"))
             .map(str::to_string)
             .expect("the Rust module defines no panic handler");
-        run(Command::new("ld")
-            .args(["-r", "-S", "--gc-sections", "-u", &root, "-T"])
-            .arg(&rust_lds)
-            .arg("--whole-archive")
-            .arg(&lib)
-            .arg("--no-whole-archive")
-            .arg("-o")
-            .arg(out.join(format!("{name}.ko"))));
+        let mut link = Command::new(&ld);
+        link.args(["-r", "-S", "--gc-sections", "-u", &root, "-T"])
+            .arg(&rust_lds);
+        if arch.dir.is_empty() {
+            link.arg("--whole-archive")
+                .arg(&lib)
+                .arg("--no-whole-archive");
+        } else {
+            // Only the members the module needs: the bare-metal archive's
+            // compiler-rt objects carry another float ABI tag, which ld
+            // refuses to merge (the kernel never runs them). The module's
+            // own object is pulled in by its always-defined global.
+            link.args(["-u", "rust_eh_personality"]).arg(&lib);
+        }
+        run(link.arg("-o").arg(out.join(format!("{name}.ko"))));
     }
 }

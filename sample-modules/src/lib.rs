@@ -2,6 +2,9 @@
 //! files for the host architecture (x86_64) as part of `cargo build`.
 //!
 //! Each module is available as its path on disk and as embedded bytes.
+//! When Debian's riscv64 cross compiler is installed, the same modules are
+//! also built for riscv64 ([`riscv64`], for the ArceOS kernel under QEMU).
+#![no_std]
 
 /// The version magic every sample module carries in `.modinfo`; the kernel
 /// refuses modules whose vermagic differs (see `starry_kmod::VERMAGIC`).
@@ -64,6 +67,37 @@ pub const ALL: &[SampleModule] = &[
     CLOSED,
     CONSUMER_RUST,
 ];
+
+/// The same modules built for riscv64 (medany, no relaxation), for the
+/// in-kernel backend.
+#[cfg(riscv64_samples)]
+pub mod riscv64 {
+    use super::SampleModule;
+
+    macro_rules! rv {
+        ($name:literal) => {
+            SampleModule {
+                name: $name,
+                path: concat!(env!("OUT_DIR"), "/riscv64/", $name, ".ko"),
+                bytes: include_bytes!(concat!(env!("OUT_DIR"), "/riscv64/", $name, ".ko")),
+            }
+        };
+    }
+
+    /// Every sample module for riscv64, providers first.
+    pub const ALL: &[SampleModule] = &[
+        rv!("hello"),
+        rv!("params"),
+        rv!("hello_rust"),
+        rv!("initfail"),
+        rv!("provider"),
+        rv!("consumer"),
+        rv!("gpl_consumer"),
+        rv!("proprietary"),
+        rv!("closed"),
+        rv!("consumer_rust"),
+    ];
+}
 
 /// Looks a sample module up by name.
 pub fn by_name(name: &str) -> Option<SampleModule> {
