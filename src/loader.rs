@@ -437,9 +437,19 @@ fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> 
         let pname = read_cstr(sections, name_ptr, |_| true)
             .ok_or_else(|| bad(i, "name is not a string of the module"))?;
         let noarg;
+        let module_ops = std_ops_width(ops).is_none();
         if let Some(width) = std_ops_width(ops) {
             if !within(sections, arg, width, |s| s.flags & SHF_WRITE != 0) {
                 return Err(bad(i, "argument is not writable module data"));
+            }
+            // A charp's initial value is read (strlen) by get and by sysfs:
+            // NULL or a string of the module (found by fuzzing: a mutated
+            // relocation made it point anywhere).
+            if ops == kapi::lookup("param_ops_charp").unwrap_or(0) {
+                let value = read_word(arg);
+                if value != 0 && read_cstr(sections, value, |_| true).is_none() {
+                    return Err(bad(i, "charp value is not a string of the module"));
+                }
             }
             noarg = ops == kapi::lookup("param_ops_bool").unwrap_or(0)
                 || ops == kapi::lookup("param_ops_invbool").unwrap_or(0);
@@ -467,6 +477,7 @@ fn module_params(name: &str, sections: &[LoadedSection]) -> KResult<Vec<Param>> 
             perm,
             kp,
             noarg,
+            module_ops,
         });
     }
     Ok(out)
@@ -618,7 +629,7 @@ fn free_params(l: &Loaded) {
 
 /// Runs init; on failure the module is torn down and init's errno returned.
 fn run_init(m: Arc<Module>) -> KResult<Arc<Module>> {
-    let ret = if m.init_fn != 0 {
+    let ret = if m.init_fn != 0 && params::RUN_MODULE_CODE {
         // SAFETY: init_fn was checked to lie in the module's executable
         // pages, which stay mapped while the module is Coming.
         let init: extern "C" fn() -> i32 = unsafe { core::mem::transmute(m.init_fn) };
@@ -706,7 +717,7 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
         m.restart(held);
         crate::bail!(EBUSY, "{name}: module is already being unloaded");
     }
-    if m.exit_fn != 0 {
+    if m.exit_fn != 0 && params::RUN_MODULE_CODE {
         // SAFETY: exit_fn was checked to lie in the module's executable
         // pages, which stay mapped until teardown below.
         let exit: extern "C" fn() = unsafe { core::mem::transmute(m.exit_fn) };

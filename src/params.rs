@@ -449,13 +449,23 @@ pub struct Param {
     pub kp: usize,
     /// Whether its ops accept a missing value.
     pub noarg: bool,
+    /// Whether its ops are the module's own code (not `param_ops_*`).
+    pub module_ops: bool,
 }
+
+/// With the `fuzzing` feature, module code never runs (mutated images
+/// would crash as module bugs, not loader bugs): init/exit and a
+/// parameter's own ops are skipped.
+pub(crate) const RUN_MODULE_CODE: bool = !cfg!(feature = "fuzzing");
 
 impl Param {
     /// Calls the param's own `set` op; the errno it returns on failure.
     pub fn set(&self, val: Option<&[u8]>) -> Result<(), Errno> {
         if val.is_none() && !self.noarg {
             return Err(Errno::EINVAL);
+        }
+        if self.module_ops && !RUN_MODULE_CODE {
+            return Ok(());
         }
         let cval = val.map(|v| {
             let mut c = v.to_vec();
@@ -483,6 +493,9 @@ impl Param {
 
     /// Calls the param's own `get` op: the text it shows (ends in `\n`).
     pub fn get(&self) -> Result<Vec<u8>, Errno> {
+        if self.module_ops && !RUN_MODULE_CODE {
+            return Err(Errno::EPERM);
+        }
         let kp = self.kp as *const kernel_param;
         let mut buf = alloc::vec![0u8; PARAM_BUF];
         // SAFETY: as in set; buf is PARAM_BUF bytes.
@@ -501,6 +514,9 @@ impl Param {
 
     /// Calls the param's `free` op, if it has one (at unload).
     pub fn free(&self) {
+        if self.module_ops && !RUN_MODULE_CODE {
+            return;
+        }
         let kp = self.kp as *const kernel_param;
         // SAFETY: as in set; free takes the param's arg.
         unsafe {
