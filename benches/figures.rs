@@ -367,6 +367,54 @@ fn scale() {
     }
 }
 
+// ---- the real tools in the sandbox ----------------------------------------------
+
+fn sandbox() {
+    println!("\n== real tools in the sandbox (median of 7, µs)");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sandbox-timing.sh");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
+        .args(["run", script])
+        .env("STARRY_KMOD_QUIET", "1")
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            for line in String::from_utf8_lossy(&o.stdout).lines() {
+                if let Some((name, us)) = line.rsplit_once(' ') {
+                    println!("{name:<62} {us:>8}");
+                }
+            }
+        }
+        Ok(o) => println!(
+            "skipped: the sandbox did not run ({}): {}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => println!("skipped: {e}"),
+    }
+    // The same operations in-process, for where the time goes.
+    let rootfs = RootFs::new(RELEASE).unwrap();
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).unwrap();
+    init_module(PROVIDER.bytes, b"").unwrap();
+    let t = per_iter(200, || {
+        black_box(read_path(&ns, "/proc/modules").unwrap());
+    });
+    println!(
+        "{:<62} {:>8.1}",
+        "in-process: generate /proc/modules",
+        t.as_secs_f64() * 1e6
+    );
+    let t = per_iter(20, || {
+        black_box(read_path(&ns, "/proc/kallsyms").unwrap());
+    });
+    println!(
+        "{:<62} {:>8.1}",
+        "in-process: read /proc/kallsyms",
+        t.as_secs_f64() * 1e6
+    );
+    delete_module("provider", O_NONBLOCK).unwrap();
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it quickly.
     let host = platform::host::install();
@@ -378,5 +426,6 @@ fn main() {
     memory();
     kallsyms();
     scale();
+    sandbox();
     assert_eq!(host.module_pages_in_use(), 0, "pages leaked");
 }

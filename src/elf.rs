@@ -489,6 +489,11 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             value: b.u64(o + 8)?,
             size: b.u64(o + 16)?,
         };
+        if i == 0 && (shndx != SHN_UNDEF || sym.value != 0 || info != 0) {
+            // ELF reserves entry 0 (STN_UNDEF), all zeros; relocations may
+            // name it (found by fuzzing: a section index planted there).
+            return Err(bad(String::from("symbol 0 is not the null symbol")));
+        }
         if i > 0 {
             if shndx == SHN_COMMON {
                 return Err(bad(alloc::format!(
@@ -581,8 +586,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     // every type one the loader handles, every target and symbol section one
     // that the loader allocates.
     let will_alloc = |i: usize| -> bool {
-        let s = &sections[i];
-        s.is_alloc() && !LOADER_SKIPS.iter().any(|p| s.name.starts_with(p))
+        sections
+            .get(i)
+            .is_some_and(|s| s.is_alloc() && !LOADER_SKIPS.iter().any(|p| s.name.starts_with(p)))
     };
     let mut gotpcrel = 0usize;
     for (ri, r) in raw.iter().enumerate() {
