@@ -377,6 +377,14 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             }
         }
         if r.flags & SHF_ALLOC != 0 {
+            // The loader copies every allocated section that is not NOBITS
+            // from the file: a NULL-typed one must not be allocated (found
+            // by the mutation test: a flipped type hid a wild offset).
+            if i > 0 && r.sh_type == SHT_NULL {
+                return Err(bad(alloc::format!(
+                    "section {i} is allocated but has no type"
+                )));
+            }
             if r.addr != 0 {
                 return Err(bad(alloc::format!(
                     "section {i} has a load address in a relocatable file"

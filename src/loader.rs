@@ -629,7 +629,7 @@ fn free_params(l: &Loaded) {
 
 /// Runs init; on failure the module is torn down and init's errno returned.
 fn run_init(m: Arc<Module>) -> KResult<Arc<Module>> {
-    let ret = if m.init_fn != 0 && params::RUN_MODULE_CODE {
+    let ret = if m.init_fn != 0 && params::run_module_code() {
         // SAFETY: init_fn was checked to lie in the module's executable
         // pages, which stay mapped while the module is Coming.
         let init: extern "C" fn() -> i32 = unsafe { core::mem::transmute(m.init_fn) };
@@ -717,7 +717,7 @@ pub fn unload(name: &str, flags: u32) -> KResult<()> {
         m.restart(held);
         crate::bail!(EBUSY, "{name}: module is already being unloaded");
     }
-    if m.exit_fn != 0 && params::RUN_MODULE_CODE {
+    if m.exit_fn != 0 && params::run_module_code() {
         // SAFETY: exit_fn was checked to lie in the module's executable
         // pages, which stay mapped until teardown below.
         let exit: extern "C" fn() = unsafe { core::mem::transmute(m.exit_fn) };

@@ -453,10 +453,23 @@ pub struct Param {
     pub module_ops: bool,
 }
 
-/// With the `fuzzing` feature, module code never runs (mutated images
-/// would crash as module bugs, not loader bugs): init/exit and a
-/// parameter's own ops are skipped.
-pub(crate) const RUN_MODULE_CODE: bool = !cfg!(feature = "fuzzing");
+static MODULE_CODE_OFF: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Whether module code runs: init/exit and a parameter's own ops. Never
+/// with the `fuzzing` feature, and not while a test has turned it off:
+/// mutated images would crash as module bugs, not loader bugs.
+pub(crate) fn run_module_code() -> bool {
+    !cfg!(feature = "fuzzing") && !MODULE_CODE_OFF.load(core::sync::atomic::Ordering::Acquire)
+}
+
+/// Testing hook: stop (or resume) running module code, so that mutation
+/// tests can load images whose code is garbage. Everything else (check,
+/// relocation, protection, parameters with the standard ops, exports,
+/// symbols, files) still runs.
+#[doc(hidden)]
+pub fn set_run_module_code(on: bool) {
+    MODULE_CODE_OFF.store(!on, core::sync::atomic::Ordering::Release);
+}
 
 impl Param {
     /// Calls the param's own `set` op; the errno it returns on failure.
@@ -464,7 +477,7 @@ impl Param {
         if val.is_none() && !self.noarg {
             return Err(Errno::EINVAL);
         }
-        if self.module_ops && !RUN_MODULE_CODE {
+        if self.module_ops && !run_module_code() {
             return Ok(());
         }
         let cval = val.map(|v| {
@@ -493,7 +506,7 @@ impl Param {
 
     /// Calls the param's own `get` op: the text it shows (ends in `\n`).
     pub fn get(&self) -> Result<Vec<u8>, Errno> {
-        if self.module_ops && !RUN_MODULE_CODE {
+        if self.module_ops && !run_module_code() {
             return Err(Errno::EPERM);
         }
         let kp = self.kp as *const kernel_param;
@@ -514,7 +527,7 @@ impl Param {
 
     /// Calls the param's `free` op, if it has one (at unload).
     pub fn free(&self) {
-        if self.module_ops && !RUN_MODULE_CODE {
+        if self.module_ops && !run_module_code() {
             return;
         }
         let kp = self.kp as *const kernel_param;
