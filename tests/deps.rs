@@ -18,7 +18,7 @@ use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
 use starry_sample_modules::{
-    CLOSED, CONSUMER, CONSUMER_RUST, GPL_CONSUMER, PROPRIETARY, PROVIDER, SampleModule,
+    CLOSED, CONSUMER, CONSUMER_RUST, GPL_CONSUMER, PARAMS, PROPRIETARY, PROVIDER, SampleModule,
 };
 
 struct Files {
@@ -321,6 +321,27 @@ fn check_invariants() {
     for (sym, owner, _) in exports::all() {
         assert!(names.contains(&owner), "{sym} exported by gone {owner:?}");
     }
+    // The files match the registry: /sys/module lists exactly the modules,
+    // /proc/modules has one line each, kallsyms names no other module.
+    let f = files();
+    let listed: BTreeSet<String> = list_dir(&f.ns.lookup("/sys/module").unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(listed, names, "/sys/module differs from the registry");
+    let proc_names: BTreeSet<String> = f
+        .cat("/proc/modules")
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(proc_names, names, "/proc/modules differs from the registry");
+    for line in f.cat("/proc/kallsyms").lines() {
+        if let Some((_, tag)) = line.rsplit_once("\t[") {
+            let m = tag.trim_end_matches(']');
+            assert!(names.contains(m), "kallsyms names gone module {m}");
+        }
+    }
 }
 
 #[test]
@@ -370,12 +391,38 @@ fn concurrent_loads_and_unloads_keep_the_registry_sound() {
                 })
             })
             .collect();
+        // One more thread loads `params` and writes its parameters through
+        // sysfs (valid and invalid values) while everything else runs.
+        let writer = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let f = files();
+                let mut writes = 0u64;
+                let mut n = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let _ = init_module(PARAMS.bytes, b"count=1");
+                    for v in [&format!("{n}\n")[..], "bogus", "0x10", "-7"] {
+                        if f.echo("/sys/module/params/parameters/count", v).is_ok() {
+                            writes += 1;
+                        }
+                        let _ = read_path(&f.ns, "/sys/module/params/parameters/whom");
+                    }
+                    let _ = f.echo("/sys/module/params/parameters/whom", "hammer");
+                    let _ = delete_module("params", O_NONBLOCK);
+                }
+                writes
+            })
+        };
         let until = Instant::now() + Duration::from_millis(700);
         while Instant::now() < until {
             check_invariants_racy();
             std::thread::sleep(Duration::from_millis(5));
         }
         stop.store(true, Ordering::Relaxed);
+        let writes = writer.join().unwrap();
+        assert!(writes > 10, "only {writes} parameter writes succeeded");
+        let _ = delete_module("params", O_NONBLOCK);
         let (ops, done) = threads
             .into_iter()
             .map(|t| t.join().unwrap())
