@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 (cd .. && cargo build -q -p starry-sample-modules)
-mkdir -p corpus/load corpus/params
+mkdir -p corpus/load corpus/params corpus/finit
 for ko in $(find ../target/debug/build -path '*starry-sample-modules-*/out/*.ko'); do
 	case "$ko" in
 	*/riscv64/*) name="rv_$(basename "$ko" .ko)" ;; # refused here: another machine
 	*) name="$(basename "$ko" .ko)" ;;
 	esac
 	(printf '\000'; cat "$ko") > "corpus/load/$name"
+	(printf '\000\000'; cat "$ko") > "corpus/finit/$name"
 done
 printf 'count=3 whom="a b" verbose\3777\377Y\377xyz\3774096' > corpus/params/seed
 ls corpus/load | wc -l | xargs echo "load seeds:"

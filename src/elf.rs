@@ -159,6 +159,9 @@ pub struct PlannedAlloc {
     pub index: usize,
     /// The section's size after the loader's arch adjustments.
     pub size: Option<usize>,
+    /// Whether the loader's arch code rewrites this section (GOT/PLT): its
+    /// flags become ALLOC (GOT) or ALLOC|EXEC (PLT).
+    pub frobbed: bool,
 }
 
 /// An image that passed every check, with what later stages need.
@@ -689,10 +692,15 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             _ => None,
         };
         match frobbed {
-            Some(size) => plan.push(PlannedAlloc { index: i, size }),
+            Some(size) => plan.push(PlannedAlloc {
+                index: i,
+                size,
+                frobbed: true,
+            }),
             None if will_alloc(i) && s.size > 0 => plan.push(PlannedAlloc {
                 index: i,
                 size: Some(s.size),
+                frobbed: false,
             }),
             None => {}
         }

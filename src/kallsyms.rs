@@ -22,7 +22,7 @@ pub struct ModSymbol {
     pub kind: u8,
     /// Its name in the module's symbol table (possibly mangled).
     pub name: String,
-    /// Its demangled name, for Rust symbols.
+    /// Its demangled name, for Rust symbols (filled in on first use).
     pub demangled: Option<String>,
     /// Whether it lives in an init section (shown only while coming).
     pub init: bool,
@@ -66,6 +66,13 @@ fn elf_type(elf: &CheckedElf, bind: u8, kind: u8, shndx: u16) -> u8 {
     }
 }
 
+/// Demangles every Rust name of a module's symbols (once).
+pub(crate) fn demangle_all(syms: &mut [ModSymbol]) {
+    for s in syms {
+        s.demangled = demangle(&s.name);
+    }
+}
+
 /// The symbols of a freshly placed module that kallsyms lists (Linux's
 /// is_core_symbol with CONFIG_KALLSYMS_ALL, plus init-section symbols that
 /// are shown while the module is coming). `exported` are the names the
@@ -94,7 +101,8 @@ pub(crate) fn module_symbols(
         out.push(ModSymbol {
             addr: sec.addr.wrapping_add(sym.value as usize),
             kind,
-            demangled: demangle(&sym.name),
+            // Demangled on first use (Module::with_symbols), not at load.
+            demangled: None,
             name: sym.name.clone(),
             init: sec.name.starts_with(".init"),
         });

@@ -46,11 +46,130 @@ pub const GPL_COMPATIBLE: &[&str] = &[
 ];
 
 // ---- module memory ---------------------------------------------------------------
+//
+// Sections are packed by permission into shared regions, as Linux lays a
+// module out (text, rodata, data, init text, init data), instead of one
+// page-rounded allocation per section: kmod-loader asks for each section
+// separately, in the order the ELF check predicted, and gets its place in
+// its class's region. It changes protections only after every relocation,
+// so a region is writable while any of its sections is being written.
 
-/// Pages of one loaded section, from the platform.
-struct ModuleMem {
+/// The permission classes sections are packed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Text,
+    Rodata,
+    Data,
+    InitText,
+    InitData,
+}
+
+const CLASSES: [Class; 5] = [
+    Class::Text,
+    Class::Rodata,
+    Class::Data,
+    Class::InitText,
+    Class::InitData,
+];
+
+impl Class {
+    /// The protection the loader will give the class's sections.
+    fn prot(self) -> Prot {
+        match self {
+            Class::Text | Class::InitText => Prot::RX,
+            Class::Rodata => Prot::R,
+            Class::Data | Class::InitData => Prot::RW,
+        }
+    }
+
+    fn is_init(self) -> bool {
+        matches!(self, Class::InitText | Class::InitData)
+    }
+
+    /// The class of a planned section, from the flags the loader will use.
+    fn of(s: &elf::Section, frobbed: bool) -> Class {
+        let init = s.name.starts_with(".init");
+        let flags = if frobbed {
+            // kmod-loader's arch code: the PLT becomes ALLOC|EXEC, the GOTs
+            // ALLOC.
+            if s.name == ".plt" {
+                SHF_ALLOC | SHF_EXECINSTR
+            } else {
+                SHF_ALLOC
+            }
+        } else {
+            s.flags
+        };
+        match (flags & SHF_EXECINSTR != 0, flags & SHF_WRITE != 0, init) {
+            (true, _, false) => Class::Text,
+            (true, _, true) => Class::InitText,
+            (false, true, false) => Class::Data,
+            (false, true, true) => Class::InitData,
+            (false, false, false) => Class::Rodata,
+            // Init rodata lives with init data, as in Linux.
+            (false, false, true) => Class::InitData,
+        }
+    }
+}
+
+/// Pages from the platform shared by the sections of one class (or one
+/// section whose size only the loader knows).
+struct Region {
     addr: usize,
     pages: usize,
+    prot: SpinRaw<Prot>,
+}
+
+impl Region {
+    fn alloc(bytes: usize) -> Option<Arc<Region>> {
+        let pages = bytes.div_ceil(PAGE_SIZE).max(1);
+        let addr = platform::get().alloc_module_pages(pages)?;
+        Some(Arc::new(Region {
+            addr,
+            pages,
+            prot: SpinRaw::new(Prot::RW),
+        }))
+    }
+
+    /// Gives the whole region `prot` (once; the sections of a class all
+    /// ask for the same).
+    fn protect(&self, prot: Prot) -> bool {
+        let mut cur = self.prot.lock();
+        if *cur == prot {
+            return true;
+        }
+        if !platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot) {
+            return false;
+        }
+        *cur = prot;
+        true
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        let p = platform::get();
+        let len = self.pages * PAGE_SIZE;
+        // Pages go back to the allocator writable and flushed; a page whose
+        // protection cannot be restored is leaked, never handed out read-only.
+        if *self.prot.lock() != Prot::RW && !p.protect(self.addr, len, Prot::RW) {
+            klog!(
+                level::ERR,
+                "module memory at {:#x} could not be made writable again; leaked",
+                self.addr
+            );
+            return;
+        }
+        p.flush(self.addr, len);
+        p.free_module_pages(self.addr, self.pages);
+    }
+}
+
+/// One section's place in a region.
+struct ModuleMem {
+    region: Option<Arc<Region>>,
+    addr: usize,
+    /// The protection its class will get (anything else is refused).
     prot: Prot,
 }
 
@@ -67,39 +186,127 @@ impl SectionMemOps for ModuleMem {
             write: perms.contains(SectionPerm::WRITE),
             exec: perms.contains(SectionPerm::EXECUTE),
         };
-        if prot.is_wx() || self.pages == 0 {
+        let Some(region) = &self.region else {
+            return false;
+        };
+        // A section asking for another protection than its class would
+        // change its neighbours' too: refuse (and never W+X).
+        if prot.is_wx() || prot != self.prot {
             return false;
         }
-        if !platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot) {
+        if !region.protect(prot) {
             if let Some(ctx) = LOAD_CTX.lock().as_mut() {
                 ctx.protect_failed = true;
             }
             return false;
         }
-        self.prot = prot;
         true
     }
 }
 
-impl Drop for ModuleMem {
-    fn drop(&mut self) {
-        if self.pages == 0 {
-            return;
+/// Where each planned section goes.
+enum Slot {
+    /// At this offset of its class's region.
+    Packed(Class, usize),
+    /// In a region of its own, sized when the loader asks.
+    Own(Class),
+}
+
+/// The packing of one load: slots in the loader's allocation order.
+struct Packer {
+    slots: Vec<(Slot, usize)>,
+    sizes: [usize; 5],
+    regions: [Option<Arc<Region>>; 5],
+    next: usize,
+    /// Pages of every region handed out, by init or core.
+    core_pages: usize,
+    init_pages: usize,
+}
+
+impl Packer {
+    fn new(elf: &CheckedElf) -> Packer {
+        let mut sizes = [0usize; 5];
+        let mut slots = Vec::with_capacity(elf.plan.len());
+        for p in &elf.plan {
+            let s = &elf.sections[p.index];
+            let class = Class::of(s, p.frobbed);
+            let ci = CLASSES.iter().position(|c| *c == class).unwrap_or(0);
+            let slot = match p.size {
+                Some(size) => {
+                    // The arch code re-aligns the GOT/PLT it rewrites
+                    // (entries of 8 or 16 bytes).
+                    let min = if p.frobbed { 16 } else { 1 };
+                    let align = (s.align.max(min) as usize).min(PAGE_SIZE);
+                    let at = sizes[ci].div_ceil(align) * align;
+                    sizes[ci] = at + size;
+                    (Slot::Packed(class, at), size)
+                }
+                None => (Slot::Own(class), 0),
+            };
+            slots.push(slot);
         }
-        let p = platform::get();
-        let len = self.pages * PAGE_SIZE;
-        // Pages go back to the allocator writable and flushed; a page whose
-        // protection cannot be restored is leaked, never handed out read-only.
-        if self.prot != Prot::RW && !p.protect(self.addr, len, Prot::RW) {
-            klog!(
-                level::ERR,
-                "module memory at {:#x} could not be made writable again; leaked",
-                self.addr
-            );
-            return;
+        Packer {
+            slots,
+            sizes,
+            regions: Default::default(),
+            next: 0,
+            core_pages: 0,
+            init_pages: 0,
         }
-        p.flush(self.addr, len);
-        p.free_module_pages(self.addr, self.pages);
+    }
+
+    fn count(&mut self, region: &Region, class: Class) {
+        if class.is_init() {
+            self.init_pages += region.pages;
+        } else {
+            self.core_pages += region.pages;
+        }
+    }
+
+    /// The memory for the loader's next allocation request.
+    fn place(&mut self, request: usize) -> ModuleMem {
+        let none = ModuleMem {
+            region: None,
+            addr: 0,
+            prot: Prot::RW,
+        };
+        let Some((slot, size)) = self.slots.get(self.next) else {
+            return none;
+        };
+        self.next += 1;
+        match *slot {
+            Slot::Packed(class, at) => {
+                // The loader asks for the page-rounded section size.
+                if request != size.div_ceil(PAGE_SIZE) * PAGE_SIZE {
+                    return none;
+                }
+                let ci = CLASSES.iter().position(|c| *c == class).unwrap_or(0);
+                if self.regions[ci].is_none() {
+                    let Some(r) = Region::alloc(self.sizes[ci]) else {
+                        return none;
+                    };
+                    self.count(&r, class);
+                    self.regions[ci] = Some(r);
+                }
+                let region = self.regions[ci].clone();
+                ModuleMem {
+                    addr: region.as_ref().map_or(0, |r| r.addr + at),
+                    region,
+                    prot: class.prot(),
+                }
+            }
+            Slot::Own(class) => match Region::alloc(request) {
+                Some(r) => {
+                    self.count(&r, class);
+                    ModuleMem {
+                        addr: r.addr,
+                        region: Some(r),
+                        prot: class.prot(),
+                    }
+                }
+                None => none,
+            },
+        }
     }
 }
 
@@ -109,6 +316,7 @@ struct LoadCtx {
     allocs: Vec<(usize, usize)>,
     /// The platform refused a protection change.
     protect_failed: bool,
+    packer: Packer,
 }
 
 static LOAD_LOCK: SpinRaw<()> = SpinRaw::new(());
@@ -119,23 +327,19 @@ pub struct Helper;
 
 impl KernelModuleHelper for Helper {
     fn vmalloc(size: usize) -> Box<dyn SectionMemOps> {
-        let pages = size.div_ceil(PAGE_SIZE);
-        let addr = platform::get().alloc_module_pages(pages);
-        let mem = match addr {
-            Some(addr) => ModuleMem {
-                addr,
-                pages,
-                prot: Prot::RW,
-            },
+        let mut g = LOAD_CTX.lock();
+        let mem = match g.as_mut() {
+            Some(ctx) => {
+                let mem = ctx.packer.place(size);
+                ctx.allocs.push((mem.addr, size));
+                mem
+            }
             None => ModuleMem {
+                region: None,
                 addr: 0,
-                pages: 0,
                 prot: Prot::RW,
             },
         };
-        if let Some(ctx) = LOAD_CTX.lock().as_mut() {
-            ctx.allocs.push((mem.addr, pages * PAGE_SIZE));
-        }
         Box::new(mem)
     }
 
@@ -531,15 +735,18 @@ fn form(
             resolved,
             allocs: Vec::new(),
             protect_failed: false,
+            packer: Packer::new(elf),
         });
         let r = ModuleLoader::<Helper>::new(data).and_then(|l| l.load_module(CString::default()));
         let ctx = LOAD_CTX.lock().take();
         let protect_failed = ctx.as_ref().is_some_and(|c| c.protect_failed);
         (
             r.map_err(|e| (e, protect_failed)),
-            ctx.map(|c| c.allocs).unwrap_or_default(),
+            ctx.map(|c| (c.allocs, c.packer.core_pages, c.packer.init_pages))
+                .unwrap_or_default(),
         )
     };
+    let (allocs, core_pages, init_pages) = allocs;
     let owner = owner.map_err(|(e, protect_failed)| {
         // Out of pages (kmod-loader says ENOSPC) or of page-table memory
         // for a protection change (it says EINVAL): ENOMEM, as Linux.
@@ -556,7 +763,7 @@ fn form(
         }
     })?;
     let sections = place_sections(elf, &allocs)?;
-    let pages = allocs.iter().map(|(_, l)| l / PAGE_SIZE).sum();
+    let pages = core_pages + init_pages;
     let params = module_params(name, &sections)?;
     let this = sections
         .iter()
@@ -576,14 +783,9 @@ fn form(
             crate::bail!(ENOEXEC, "{name}: {what} function is not module code");
         }
     }
-    let is_init = |s: &&LoadedSection| s.name.starts_with(".init");
-    let page_round = |s: &LoadedSection| s.size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
-    let init_size: usize = sections.iter().filter(is_init).map(page_round).sum();
-    let core_size: usize = sections
-        .iter()
-        .filter(|s| !is_init(s))
-        .map(page_round)
-        .sum();
+    // Linux's coresize/initsize: the page-rounded core and init regions.
+    let init_size = init_pages * PAGE_SIZE;
+    let core_size = core_pages * PAGE_SIZE;
 
     let exports = module_exports(name, &sections)?;
     let plain: Vec<String> = exports
@@ -597,6 +799,7 @@ fn form(
         sections,
         params,
         symbols,
+        demangled: false,
         exports,
         pages,
     };

@@ -135,6 +135,9 @@ pub(crate) struct Loaded {
     pub(crate) sections: Vec<LoadedSection>,
     pub(crate) params: Vec<Param>,
     pub(crate) symbols: Vec<ModSymbol>,
+    /// Whether `symbols` have their demangled names yet (done on first
+    /// use: a load need not pay for names nobody reads).
+    pub(crate) demangled: bool,
     pub(crate) exports: Vec<ModExport>,
     pub(crate) pages: usize,
 }
@@ -364,7 +367,11 @@ impl Module {
 
     /// Runs `f` on its kallsyms symbols (none once unloaded).
     pub fn with_symbols<R>(&self, f: impl FnOnce(&[ModSymbol]) -> R) -> R {
-        let g = self.loaded.lock();
+        let mut g = self.loaded.lock();
+        if let Some(l) = g.as_mut().filter(|l| !l.demangled) {
+            crate::kallsyms::demangle_all(&mut l.symbols);
+            l.demangled = true;
+        }
         f(g.as_ref().map_or(&[][..], |l| &l.symbols[..]))
     }
 
@@ -389,7 +396,10 @@ impl Module {
             .iter()
             .filter(|s| s.addr <= addr && s.addr >= sec.addr)
             .max_by_key(|s| s.addr)
-            .map(|s| (s.display().into(), addr - s.addr))
+            .map(|s| {
+                let shown = crate::symbols::demangle(&s.name).unwrap_or_else(|| s.name.clone());
+                (shown, addr - s.addr)
+            })
     }
 
     /// Its reference count (`refcnt`): holders plus try_module_get users.

@@ -217,11 +217,24 @@ fn each_sample_has_linux_files_and_modes() {
         let secs = alloc_sections(&m);
         let names: BTreeSet<String> = secs.iter().map(|(n, _)| n.clone()).collect();
         assert_eq!(sys.ls(&format!("{dir}/sections")), names, "{dir}/sections");
-        for (name, _) in &secs {
+        let elf = Elf::parse(m.bytes).unwrap();
+        let mut ranges = Vec::new();
+        for (name, size) in &secs {
             let path = format!("{dir}/sections/{name}");
             assert_eq!(sys.mode(&path), (0o400, VfsNodeType::File));
             let addr = section_addr(&sys.cat(&path));
-            assert!(addr != 0 && addr.is_multiple_of(4096), "{path}: {addr:#x}");
+            let align = elf
+                .section_headers
+                .iter()
+                .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(name.as_str()))
+                .map_or(1, |s| s.sh_addralign.max(1));
+            assert!(addr != 0 && addr.is_multiple_of(align), "{path}: {addr:#x}");
+            ranges.push((addr, addr + size, name.clone()));
+        }
+        // Packed by permission, but never overlapping.
+        ranges.sort();
+        for w in ranges.windows(2) {
+            assert!(w[0].1 <= w[1].0, "{} overlaps {}", w[0].2, w[1].2);
         }
     }
     for m in [HELLO_RUST, PARAMS, HELLO] {
