@@ -242,17 +242,23 @@ impl Bytes<'_> {
 }
 
 /// A NUL-terminated string at `off` within a string table.
-fn str_at(table: &[u8], off: u32, what: &str) -> KResult<String> {
+fn str_at(table: &[u8], off: u32, what: impl Fn() -> String) -> KResult<String> {
     let rest = table.get(off as usize..).ok_or_else(|| {
         bad(alloc::format!(
-            "{what} name offset {off} outside its string table"
+            "{} name offset {off} outside its string table",
+            what()
         ))
     })?;
     let end = rest
         .iter()
         .position(|&c| c == 0)
-        .ok_or_else(|| bad(alloc::format!("{what} name not NUL-terminated")))?;
-    Ok(String::from_utf8_lossy(&rest[..end]).into_owned())
+        .ok_or_else(|| bad(alloc::format!("{} name not NUL-terminated", what())))?;
+    let bytes = &rest[..end];
+    // Names are ASCII in practice: the fast path avoids the lossy decoder.
+    Ok(match core::str::from_utf8(bytes) {
+        Ok(s) => String::from(s),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    })
 }
 
 /// The bytes a relocation type writes (None: a type we do not accept).
@@ -442,7 +448,7 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     }
     let mut sections = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
-        let name = str_at(shstrtab, r.name, &alloc::format!("section {i}"))?;
+        let name = str_at(shstrtab, r.name, || alloc::format!("section {i}"))?;
         sections.push(Section {
             name,
             sh_type: r.sh_type,
@@ -494,7 +500,7 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
         let info = b.u8(o + 4)?;
         let shndx = b.u16(o + 6)?;
         let sym = Symbol {
-            name: str_at(strtab, st_name, &alloc::format!("symbol {i}"))?,
+            name: str_at(strtab, st_name, || alloc::format!("symbol {i}"))?,
             info,
             shndx,
             value: b.u64(o + 8)?,
