@@ -206,7 +206,7 @@ impl CheckedElf {
     }
 }
 
-fn bad(msg: impl Into<String>) -> Error {
+fn bad(msg: impl Into<alloc::borrow::Cow<'static, str>>) -> Error {
     Error::new(Errno::ENOEXEC, msg)
 }
 

@@ -2,7 +2,7 @@
 //! errno for the caller (the syscall return value) plus a message for the
 //! kernel log, as Linux's `pr_err` before `return -EINVAL`.
 
-use alloc::string::String;
+use alloc::borrow::Cow;
 use core::fmt;
 
 /// A Linux errno value (positive), e.g. `Errno::ENOEXEC`. Any number is
@@ -98,13 +98,14 @@ impl fmt::Display for Errno {
 pub struct Error {
     /// What the syscall returns (negated).
     pub errno: Errno,
-    /// What the kernel log says about it.
-    pub msg: String,
+    /// What the kernel log says about it: a static text where nothing needs
+    /// formatting (out-of-memory paths must not allocate to report).
+    pub msg: Cow<'static, str>,
 }
 
 impl Error {
     /// A new error.
-    pub fn new(errno: Errno, msg: impl Into<String>) -> Self {
+    pub fn new(errno: Errno, msg: impl Into<Cow<'static, str>>) -> Self {
         Error {
             errno,
             msg: msg.into(),
