@@ -46,15 +46,20 @@ impl SectionMemOps for BareMem {
             write: perms.contains(SectionPerm::WRITE),
             exec: perms.contains(SectionPerm::EXECUTE),
         };
-        platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot)
+        // SAFETY: this allocation's own module pages.
+        unsafe { platform::get().protect(self.addr, self.pages * PAGE_SIZE, prot) }
     }
 }
 
 impl Drop for BareMem {
     fn drop(&mut self) {
         let p = platform::get();
-        p.protect(self.addr, self.pages * PAGE_SIZE, Prot::RW);
-        p.free_module_pages(self.addr, self.pages);
+        // SAFETY: this allocation's own pages, given back once, writable
+        // again; the bare loader's module is gone.
+        unsafe {
+            p.protect(self.addr, self.pages * PAGE_SIZE, Prot::RW);
+            p.free_module_pages(self.addr, self.pages);
+        }
     }
 }
 

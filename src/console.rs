@@ -95,7 +95,7 @@ pub fn log(level: u8, text: &str, cont: bool) {
             ring.open = Some(cur);
         }
     }
-    if let Some(p) = platform::try_get() {
+    if let Some(p) = platform::installed() {
         for r in &finished {
             p.console_write(r.level, &r.text);
         }

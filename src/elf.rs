@@ -84,6 +84,11 @@ compile_error!("starry-kmod relocates modules for x86_64 and riscv64 only");
 
 /// Sections kmod-loader never allocates even when SHF_ALLOC.
 const LOADER_SKIPS: &[&str] = &[".note", ".modinfo", "__version"];
+
+/// Whether kmod-loader skips a section of that name even when SHF_ALLOC.
+pub fn loader_skips(name: &str) -> bool {
+    LOADER_SKIPS.iter().any(|p| name.starts_with(p))
+}
 /// Sections the loader finds by name: at most one of each.
 const UNIQUE: &[&str] = &[
     ".gnu.linkonce.this_module",

@@ -9,31 +9,9 @@ use alloc::vec::Vec;
 use ax_kspin::SpinRaw;
 
 use crate::elf::{CheckedElf, consts::*};
-use crate::module::{self, LoadedSection, State};
+use crate::module::{self, LoadedSection, ModSymbol, State};
 use crate::platform;
 use crate::symbols::{demangle, kallsyms_line};
-
-/// A symbol of a loaded module.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModSymbol {
-    /// Its load address.
-    pub addr: usize,
-    /// Its type letter, already upper-cased when the module exports it.
-    pub kind: u8,
-    /// Its name in the module's symbol table (possibly mangled).
-    pub name: String,
-    /// Its demangled name, for Rust symbols (filled in on first use).
-    pub demangled: Option<String>,
-    /// Whether it lives in an init section (shown only while coming).
-    pub init: bool,
-}
-
-impl ModSymbol {
-    /// The name `/proc/kallsyms` shows.
-    pub fn display(&self) -> &str {
-        self.demangled.as_deref().unwrap_or(&self.name)
-    }
-}
 
 /// Linux's is_mapping_symbol: assembler-local labels and ARM/RISC-V
 /// mapping symbols never reach kallsyms.
@@ -63,13 +41,6 @@ fn elf_type(elf: &CheckedElf, bind: u8, kind: u8, shndx: u16) -> u8 {
         b'n'
     } else {
         b'?'
-    }
-}
-
-/// Demangles every Rust name of a module's symbols (once).
-pub(crate) fn demangle_all(syms: &mut [ModSymbol]) {
-    for s in syms {
-        s.demangled = demangle(&s.name);
     }
 }
 

@@ -199,7 +199,7 @@ pub extern "C" fn kapi_try_module_get(m: *const c_void) -> bool {
         return true;
     }
     match crate::module::by_struct(m as usize) {
-        Some(md) => md.try_get(),
+        Some(md) => md.try_module_get(),
         None => {
             crate::klog!(
                 crate::console::level::ERR,
@@ -213,7 +213,7 @@ pub extern "C" fn kapi_try_module_get(m: *const c_void) -> bool {
 /// module_put(mod): drops a reference taken by try_module_get.
 pub extern "C" fn kapi_module_put(m: *const c_void) {
     if let Some(md) = crate::module::by_struct(m as usize) {
-        md.put();
+        md.module_put();
     }
 }
 

@@ -22,13 +22,18 @@ pub mod exports;
 pub mod kallsyms;
 pub mod kapi;
 pub mod loader;
+pub mod memory;
+pub mod modinfo;
 pub mod module;
 pub mod params;
 pub mod platform;
 pub mod procfs;
+pub mod relocate;
 pub mod symbols;
 pub mod syscalls;
 pub mod sysfs;
+pub mod taint;
+pub mod version;
 pub mod vfs;
 
 pub use errno::{Errno, Error, KResult};

@@ -1,17 +1,22 @@
-//! A loaded module and the registry of modules (Linux's `modules` list).
+//! A module's record and the registry of modules (Linux's `struct module`
+//! and `modules` list). One record per load, from the reserved name to
+//! removal: unformed -> coming -> live -> going.
 
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+};
 
 use ax_kspin::SpinRaw;
 
 use crate::errno::{Errno, Error, KResult};
-use crate::exports::ModExport;
-use crate::kallsyms::ModSymbol;
-use crate::loader::Helper;
+pub use crate::memory::LoadedSection;
 use crate::params::Param;
+use crate::relocate::Relocated;
+use crate::symbols::demangle;
+use crate::taint::{self, TaintMask};
 
 /// A module's life cycle, as Linux's `enum module_state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,90 +61,81 @@ impl State {
     }
 }
 
-/// Taint flags, with Linux's bit numbers and letters.
-pub mod taint {
-    /// Proprietary module (P).
-    pub const PROPRIETARY_MODULE: u32 = 0;
-    /// Module forced in (F).
-    pub const FORCED_MODULE: u32 = 1;
-    /// Module forced out (R; kernel-wide only).
-    pub const FORCED_RMMOD: u32 = 7;
-    /// Staging driver (C).
-    pub const CRAP: u32 = 10;
-    /// Out-of-tree module (O).
-    pub const OOT_MODULE: u32 = 12;
-    /// Unsigned module (E).
-    pub const UNSIGNED_MODULE: u32 = 13;
-    /// Live patch (K).
-    pub const LIVEPATCH: u32 = 15;
-    /// Auxiliary (X).
-    pub const AUX: u32 = 16;
-    /// Randomized struct layout (T).
-    pub const RANDSTRUCT: u32 = 17;
-    /// Test module (N).
-    pub const TEST: u32 = 18;
+/// One symbol a module exports (Linux's `struct kernel_symbol`, read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModExport {
+    /// Its name.
+    pub name: String,
+    /// Its address in the module.
+    pub addr: usize,
+    /// `EXPORT_SYMBOL_GPL`: usable by GPL-compatible modules only.
+    pub gpl: bool,
+}
 
-    /// The letters a module can carry, in bit order.
-    pub const MODULE_LETTERS: &[(u32, char)] = &[
-        (PROPRIETARY_MODULE, 'P'),
-        (FORCED_MODULE, 'F'),
-        (CRAP, 'C'),
-        (OOT_MODULE, 'O'),
-        (UNSIGNED_MODULE, 'E'),
-        (LIVEPATCH, 'K'),
-        (AUX, 'X'),
-        (RANDSTRUCT, 'T'),
-        (TEST, 'N'),
-    ];
+/// A symbol of a loaded module, as kallsyms lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModSymbol {
+    /// Its load address.
+    pub addr: usize,
+    /// Its type letter, already upper-cased when the module exports it.
+    pub kind: u8,
+    /// Its name in the module's symbol table (possibly mangled).
+    pub name: String,
+    /// Its demangled name, for Rust symbols (filled in on first use).
+    pub demangled: Option<String>,
+    /// Whether it lives in an init section (shown only while coming).
+    pub init: bool,
+}
 
-    /// The letters of a module's taint mask, e.g. "PO".
-    pub fn letters(mask: u32) -> alloc::string::String {
-        MODULE_LETTERS
-            .iter()
-            .filter(|(bit, _)| mask & (1 << bit) != 0)
-            .map(|(_, c)| *c)
-            .collect()
+impl ModSymbol {
+    /// The name `/proc/kallsyms` shows.
+    pub fn display(&self) -> &str {
+        self.demangled.as_deref().unwrap_or(&self.name)
     }
 }
 
-static KERNEL_TAINT: AtomicU32 = AtomicU32::new(0);
-
-/// The kernel-wide taint mask (/proc/sys/kernel/tainted).
-pub fn kernel_taint() -> u32 {
-    KERNEL_TAINT.load(Ordering::Relaxed)
-}
-
-pub(crate) fn add_kernel_taint(bit: u32) {
-    KERNEL_TAINT.fetch_or(1 << bit, Ordering::Relaxed);
-}
-
-/// A section the loader placed in memory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoadedSection {
-    /// Index in the module's section header table.
-    pub index: usize,
-    /// Section name.
-    pub name: String,
-    /// Load address.
-    pub addr: usize,
-    /// Size in bytes (the section's own size, not the page-rounded one).
-    pub size: usize,
-    /// SHF_* flags.
-    pub flags: u64,
-}
-
-/// What exists only while the module is in memory.
+/// What exists only while the module is in memory; dropping it frees the
+/// module's pages.
 pub(crate) struct Loaded {
-    /// Kept for the pages it owns: dropping it frees them.
-    pub(crate) _owner: kmod_loader::ModuleOwner<Helper>,
-    pub(crate) sections: Vec<LoadedSection>,
+    /// The relocated image: the loader's record (owning the memory) and
+    /// where each section went.
+    pub(crate) image: Relocated,
     pub(crate) params: Vec<Param>,
     pub(crate) symbols: Vec<ModSymbol>,
     /// Whether `symbols` have their demangled names yet (done on first
     /// use: a load need not pay for names nobody reads).
     pub(crate) demangled: bool,
     pub(crate) exports: Vec<ModExport>,
-    pub(crate) pages: usize,
+}
+
+impl Drop for Loaded {
+    /// Frees parameter memory (a charp's kmalloc'd value) while the
+    /// module's pages, where the parameters live, are still mapped; the
+    /// pages go with `image` right after.
+    fn drop(&mut self) {
+        for p in &self.params {
+            p.free();
+        }
+    }
+}
+
+impl Loaded {
+    fn sections(&self) -> &[LoadedSection] {
+        &self.image.sections
+    }
+
+    fn pages(&self) -> usize {
+        self.image.core_pages + self.image.init_pages
+    }
+}
+
+/// What formation fixes about a module (Linux's complete_formation).
+pub(crate) struct Formed {
+    pub(crate) loaded: Loaded,
+    pub(crate) init_fn: usize,
+    pub(crate) exit_fn: usize,
+    pub(crate) this_module: usize,
+    pub(crate) taint: TaintMask,
 }
 
 /// Linux's MODULE_REF_BASE: the count held by the module itself while it
@@ -153,11 +149,14 @@ pub struct Module {
     state: AtomicU8,
     refcnt: AtomicI32,
     taint: AtomicU32,
-    pub(crate) init_fn: usize,
-    pub(crate) exit_fn: usize,
-    /// Address of its `struct module` (what THIS_MODULE points at).
-    pub(crate) this_module: usize,
-    pub(crate) core_size: usize,
+    /// Its init and exit functions (0: none), set at formation.
+    init_fn: AtomicUsize,
+    exit_fn: AtomicUsize,
+    /// Address of its `struct module` (what THIS_MODULE points at), set at
+    /// formation; readable without the `loaded` lock (a parameter op run
+    /// under that lock may call try_module_get(THIS_MODULE)).
+    this_module: AtomicUsize,
+    core_size: AtomicUsize,
     /// Modules whose exports this one uses (Linux's target_list), each
     /// holding one reference on the provider.
     uses: SpinRaw<Vec<Arc<Module>>>,
@@ -168,7 +167,7 @@ pub struct Module {
     unlinked: AtomicBool,
     /// `.modinfo` key/value pairs.
     pub modinfo: Vec<(String, String)>,
-    pub(crate) loaded: SpinRaw<Option<Loaded>>,
+    loaded: SpinRaw<Option<Loaded>>,
 }
 
 /// A snapshot of a module's public state.
@@ -193,23 +192,58 @@ pub struct ModuleInfo {
 }
 
 impl Module {
-    pub(crate) fn new_unformed(name: &str) -> Module {
+    fn new_unformed(name: &str, modinfo: Vec<(String, String)>) -> Module {
         Module {
             name: name.into(),
             state: AtomicU8::new(State::Unformed as u8),
             refcnt: AtomicI32::new(REF_BASE),
             taint: AtomicU32::new(0),
-            init_fn: 0,
-            exit_fn: 0,
-            this_module: 0,
-            core_size: 0,
+            init_fn: AtomicUsize::new(0),
+            exit_fn: AtomicUsize::new(0),
+            this_module: AtomicUsize::new(0),
+            core_size: AtomicUsize::new(0),
             uses: SpinRaw::new(Vec::new()),
             holders: SpinRaw::new(Vec::new()),
             init_size: AtomicU32::new(0),
             unlinked: AtomicBool::new(false),
-            modinfo: Vec::new(),
+            modinfo,
             loaded: SpinRaw::new(None),
         }
+    }
+
+    /// Forms the module (Linux's complete_formation): its memory, entry
+    /// points and taints are set and it becomes visible, coming.
+    pub(crate) fn form(&self, f: Formed) {
+        let pages = |n: usize| n * crate::platform::PAGE_SIZE;
+        self.core_size
+            .store(pages(f.loaded.image.core_pages), Ordering::Relaxed);
+        self.set_init_size(pages(f.loaded.image.init_pages));
+        self.init_fn.store(f.init_fn, Ordering::Relaxed);
+        self.exit_fn.store(f.exit_fn, Ordering::Relaxed);
+        self.this_module.store(f.this_module, Ordering::Release);
+        for bit in 0..32 {
+            if f.taint.has(bit) {
+                self.add_taint(bit);
+            }
+        }
+        *self.loaded.lock() = Some(f.loaded);
+        self.set_state(State::Coming);
+    }
+
+    /// Takes what the module holds in memory (its pages go when the
+    /// returned value is dropped); None if already taken.
+    pub(crate) fn take_loaded(&self) -> Option<Loaded> {
+        self.loaded.lock().take()
+    }
+
+    /// Its init function's address (0: none).
+    pub(crate) fn init_fn(&self) -> usize {
+        self.init_fn.load(Ordering::Relaxed)
+    }
+
+    /// Its exit function's address (0: none).
+    pub(crate) fn exit_fn(&self) -> usize {
+        self.exit_fn.load(Ordering::Relaxed)
     }
 
     /// Its name.
@@ -252,7 +286,7 @@ impl Module {
 
     /// Bytes of core memory (`coresize`).
     pub fn core_size(&self) -> usize {
-        self.core_size
+        self.core_size.load(Ordering::Relaxed)
     }
 
     /// Bytes of init memory (`initsize`; 0 once live).
@@ -263,7 +297,7 @@ impl Module {
     /// Whether the module has an init function but no exit function (it
     /// can only be removed by force; /proc/modules says `[permanent]`).
     pub fn is_permanent(&self) -> bool {
-        self.init_fn != 0 && self.exit_fn == 0
+        self.init_fn() != 0 && self.exit_fn() == 0
     }
 
     /// The names of the modules using this one (`holders/`), in the order
@@ -314,7 +348,7 @@ impl Module {
             p.holders
                 .lock()
                 .retain(|w| w.strong_count() > 0 && !core::ptr::eq(w.as_ptr(), self));
-            p.put();
+            p.module_put();
         }
         bump_generation();
     }
@@ -324,7 +358,7 @@ impl Module {
         self.loaded
             .lock()
             .as_ref()
-            .map(|l| l.sections.clone())
+            .map(|l| l.sections().to_vec())
             .unwrap_or_default()
     }
 
@@ -332,7 +366,7 @@ impl Module {
     pub fn section_addr(&self, name: &str) -> Option<usize> {
         let g = self.loaded.lock();
         let l = g.as_ref()?;
-        l.sections.iter().find(|s| s.name == name).map(|s| s.addr)
+        l.sections().iter().find(|s| s.name == name).map(|s| s.addr)
     }
 
     /// The base of its core text (`/proc/modules`' address column):
@@ -343,11 +377,12 @@ impl Module {
         let core_text = |s: &&LoadedSection| {
             s.flags & crate::elf::consts::SHF_EXECINSTR != 0 && !s.name.starts_with(".init")
         };
-        l.sections
+        let sections = l.sections();
+        sections
             .iter()
             .find(|s| s.name == ".text")
-            .or_else(|| l.sections.iter().find(core_text))
-            .or(l.sections.first())
+            .or_else(|| sections.iter().find(core_text))
+            .or(sections.first())
             .map_or(0, |s| s.addr)
     }
 
@@ -369,7 +404,9 @@ impl Module {
     pub fn with_symbols<R>(&self, f: impl FnOnce(&[ModSymbol]) -> R) -> R {
         let mut g = self.loaded.lock();
         if let Some(l) = g.as_mut().filter(|l| !l.demangled) {
-            crate::kallsyms::demangle_all(&mut l.symbols);
+            for s in &mut l.symbols {
+                s.demangled = demangle(&s.name);
+            }
             l.demangled = true;
         }
         f(g.as_ref().map_or(&[][..], |l| &l.symbols[..]))
@@ -389,7 +426,7 @@ impl Module {
         let g = self.loaded.lock();
         let l = g.as_ref()?;
         let sec = l
-            .sections
+            .sections()
             .iter()
             .find(|s| addr >= s.addr && addr < s.addr + s.size.max(1))?;
         l.symbols
@@ -397,7 +434,7 @@ impl Module {
             .filter(|s| s.addr <= addr && s.addr >= sec.addr)
             .max_by_key(|s| s.addr)
             .map(|s| {
-                let shown = crate::symbols::demangle(&s.name).unwrap_or_else(|| s.name.clone());
+                let shown = demangle(&s.name).unwrap_or_else(|| s.name.clone());
                 (shown, addr - s.addr)
             })
     }
@@ -414,7 +451,7 @@ impl Module {
 
     pub(crate) fn add_taint(&self, bit: u32) {
         self.taint.fetch_or(1 << bit, Ordering::Relaxed);
-        add_kernel_taint(bit);
+        taint::add_kernel_taint(bit);
     }
 
     pub(crate) fn set_init_size(&self, n: usize) {
@@ -437,9 +474,12 @@ impl Module {
             state: self.state(),
             refcnt: self.refcnt(),
             taint: taint::letters(self.taint_mask()),
-            core_size: self.core_size,
+            core_size: self.core_size(),
             init_size: self.init_size.load(Ordering::Relaxed) as usize,
-            sections: g.as_ref().map(|l| l.sections.clone()).unwrap_or_default(),
+            sections: g
+                .as_ref()
+                .map(|l| l.sections().to_vec())
+                .unwrap_or_default(),
             params: g
                 .as_ref()
                 .map(|l| l.params.iter().map(|p| (p.name.clone(), p.perm)).collect())
@@ -449,7 +489,7 @@ impl Module {
 
     /// Module pages in use.
     pub fn pages(&self) -> usize {
-        self.loaded.lock().as_ref().map_or(0, |l| l.pages)
+        self.loaded.lock().as_ref().map_or(0, Loaded::pages)
     }
 
     /// Reads a parameter through its own `get` op (what sysfs shows).
@@ -464,6 +504,14 @@ impl Module {
         })?;
         p.get()
             .map_err(|e| Error::new(e, alloc::format!("{}: reading {name} failed", self.name)))
+    }
+
+    /// Applies a load-time argument string through the parameters' own
+    /// ops, under the module's lock (Linux's parse_args in load_module).
+    pub(crate) fn apply_args(&self, args: &[u8]) -> KResult<()> {
+        let g = self.loaded.lock();
+        let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
+        crate::params::apply_args(&self.name, &l.params, args)
     }
 
     /// Sets a parameter through its own `set` op, under the module's lock.
@@ -490,7 +538,7 @@ impl Module {
 
     /// Takes a reference (try_module_get); fails once the module is going
     /// or its unload has stopped it.
-    pub fn try_get(&self) -> bool {
+    pub fn try_module_get(&self) -> bool {
         if self.state() == State::Going {
             return false;
         }
@@ -507,7 +555,7 @@ impl Module {
     }
 
     /// Drops a reference (module_put); never below the module's own.
-    pub fn put(&self) {
+    pub fn module_put(&self) {
         let ok = self
             .refcnt
             .try_update(Ordering::AcqRel, Ordering::Acquire, |v| {
@@ -564,7 +612,7 @@ pub fn generation() -> u64 {
 /// Reserves a name for a module being loaded (Linux's add_unformed_module).
 /// A live module of that name gives EEXIST; one still loading or unloading
 /// gives EBUSY (Linux would wait for it; we do not block here).
-pub(crate) fn reserve(name: &str) -> KResult<Arc<Module>> {
+pub(crate) fn reserve(name: &str, modinfo: Vec<(String, String)>) -> KResult<Arc<Module>> {
     let mut reg = REGISTRY.lock();
     if let Some(m) = reg.iter().find(|m| m.name == name) {
         return Err(match m.state() {
@@ -578,18 +626,9 @@ pub(crate) fn reserve(name: &str) -> KResult<Arc<Module>> {
             ),
         });
     }
-    let m = Arc::new(Module::new_unformed(name));
+    let m = Arc::new(Module::new_unformed(name, modinfo));
     reg.push(m.clone());
     Ok(m)
-}
-
-/// Replaces a reserved entry with the formed module.
-pub(crate) fn publish(reserved: &Arc<Module>, formed: Arc<Module>) {
-    let mut reg = REGISTRY.lock();
-    if let Some(slot) = reg.iter_mut().find(|m| Arc::ptr_eq(m, reserved)) {
-        *slot = formed;
-    }
-    bump_generation();
 }
 
 /// Removes a module from the registry.
@@ -614,7 +653,7 @@ pub fn by_struct(addr: usize) -> Option<Arc<Module>> {
     REGISTRY
         .lock()
         .iter()
-        .find(|m| m.this_module == addr && addr != 0)
+        .find(|m| addr != 0 && m.this_module.load(Ordering::Acquire) == addr)
         .cloned()
 }
 

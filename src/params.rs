@@ -12,7 +12,10 @@ use core::ffi::{c_char, c_int, c_void};
 use ax_kspin::SpinRaw;
 use kmod_tools::{kernel_param, kernel_param_ops};
 
+use crate::elf::consts::{SHF_EXECINSTR, SHF_WRITE};
 use crate::errno::{Errno, Error, KResult};
+use crate::memory::LoadedSection;
+use crate::memory::reader::{KernelParam, KernelParamOps, ModuleMemoryReader};
 use crate::{console::level, kapi, klog};
 
 /// Size of the buffer a `get` op writes into (Linux: PAGE_SIZE).
@@ -438,19 +441,26 @@ pub fn parameq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| norm(x) == norm(y))
 }
 
-/// A parameter of a loaded module: a validated pointer to its kernel_param.
-#[derive(Debug, Clone)]
-pub struct Param {
+/// A parameter of a loaded module: its `kernel_param`, validated at load
+/// and read once through the module-memory door. Only
+/// [`module_params`] makes one, and it lives in the module's record, so the
+/// module's pages (where its ops and argument live) outlive it.
+#[derive(Debug)]
+pub(crate) struct Param {
     /// Its name.
-    pub name: String,
+    pub(crate) name: String,
     /// Its sysfs permission bits (0: no sysfs file).
-    pub perm: u16,
-    /// The kernel_param in module memory.
-    pub kp: usize,
+    pub(crate) perm: u16,
+    /// Address of the kernel_param in module memory (what ops receive).
+    kp: usize,
+    /// Its ops, as validated: set is module code or a kernel op.
+    ops: KernelParamOps,
+    /// Its argument (`kp->arg`).
+    arg: usize,
     /// Whether its ops accept a missing value.
-    pub noarg: bool,
+    noarg: bool,
     /// Whether its ops are the module's own code (not `param_ops_*`).
-    pub module_ops: bool,
+    module_ops: bool,
 }
 
 static MODULE_CODE_OFF: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -473,7 +483,7 @@ pub fn set_run_module_code(on: bool) {
 
 impl Param {
     /// Calls the param's own `set` op; the errno it returns on failure.
-    pub fn set(&self, val: Option<&[u8]>) -> Result<(), Errno> {
+    pub(crate) fn set(&self, val: Option<&[u8]>) -> Result<(), Errno> {
         if val.is_none() && !self.noarg {
             return Err(Errno::EINVAL);
         }
@@ -488,14 +498,12 @@ impl Param {
         let ptr = cval
             .as_ref()
             .map_or(core::ptr::null(), |c| c.as_ptr() as *const c_char);
-        let kp = self.kp as *const kernel_param;
-        // SAFETY: kp was validated at load (ops and set point into the
-        // module or the kernel's exported ops) and the module is loaded.
+        // SAFETY: set was validated at load to be module code or a kernel
+        // op (never 0), with this signature; the module is loaded while its
+        // Param exists; kp is its kernel_param.
         let ret = unsafe {
-            match (*kp).ops.as_ref().and_then(|o| o.set) {
-                Some(set) => set(ptr, kp),
-                None => return Err(Errno::EINVAL),
-            }
+            let set: SetOp = core::mem::transmute(self.ops.set);
+            set(ptr, self.kp as *const kernel_param)
         };
         if ret < 0 {
             Err(Errno::from_code(ret))
@@ -505,18 +513,18 @@ impl Param {
     }
 
     /// Calls the param's own `get` op: the text it shows (ends in `\n`).
-    pub fn get(&self) -> Result<Vec<u8>, Errno> {
-        if self.module_ops && !run_module_code() {
+    pub(crate) fn get(&self) -> Result<Vec<u8>, Errno> {
+        if self.ops.get == 0 || (self.module_ops && !run_module_code()) {
             return Err(Errno::EPERM);
         }
-        let kp = self.kp as *const kernel_param;
         let mut buf = alloc::vec![0u8; PARAM_BUF];
-        // SAFETY: as in set; buf is PARAM_BUF bytes.
+        // SAFETY: as in set, for get; buf is PARAM_BUF bytes as get ops expect.
         let ret = unsafe {
-            match (*kp).ops.as_ref().and_then(|o| o.get) {
-                Some(get) => get(buf.as_mut_ptr() as *mut c_char, kp),
-                None => return Err(Errno::EPERM),
-            }
+            let get: GetOp = core::mem::transmute(self.ops.get);
+            get(
+                buf.as_mut_ptr() as *mut c_char,
+                self.kp as *const kernel_param,
+            )
         };
         if ret < 0 {
             return Err(Errno::from_code(ret));
@@ -526,24 +534,133 @@ impl Param {
     }
 
     /// Calls the param's `free` op, if it has one (at unload).
-    pub fn free(&self) {
-        if self.module_ops && !run_module_code() {
+    pub(crate) fn free(&self) {
+        if self.ops.free == 0 || (self.module_ops && !run_module_code()) {
             return;
         }
-        let kp = self.kp as *const kernel_param;
-        // SAFETY: as in set; free takes the param's arg.
+        // SAFETY: as in set, for free, which takes the param's argument.
         unsafe {
-            if let Some(free) = (*kp).ops.as_ref().and_then(|o| o.free) {
-                free(arg_of(kp));
-            }
+            let free: FreeOp = core::mem::transmute(self.ops.free);
+            free(self.arg as *mut c_void);
         }
     }
 }
 
+type SetOp = unsafe extern "C" fn(*const c_char, *const kernel_param) -> c_int;
+type GetOp = unsafe extern "C" fn(*mut c_char, *const kernel_param) -> c_int;
+type FreeOp = unsafe extern "C" fn(*mut c_void);
+
+/// The value width each standard ops expects its `arg` to point at.
+fn std_ops_width(ops: usize) -> Option<usize> {
+    let w = [
+        ("param_ops_byte", 1),
+        ("param_ops_bool", 1),
+        ("param_ops_invbool", 1),
+        ("param_ops_short", 2),
+        ("param_ops_ushort", 2),
+        ("param_ops_int", 4),
+        ("param_ops_uint", 4),
+        ("param_ops_hexint", 4),
+        ("param_ops_long", 8),
+        ("param_ops_ulong", 8),
+        ("param_ops_ullong", 8),
+        ("param_ops_charp", 8),
+    ];
+    w.iter()
+        .find(|(n, _)| kapi::lookup(n) == Some(ops))
+        .map(|(_, w)| *w)
+}
+
+fn is_std_op(ops: usize, name: &str) -> bool {
+    kapi::lookup(name) == Some(ops)
+}
+
+/// Checks one relocated `kernel_param` (Linux trusts it; HOSTLOAD.md found
+/// NULL ops/set, or `__param` pointing anywhere, made the loader write
+/// through wild pointers). Checks: the name is a string of the module; a
+/// standard op's argument is writable module data of its width (a charp's
+/// initial value NULL or a module string); a module op's table lies in the
+/// module, its set/get/free are module code, set is not NULL.
+fn check_param(mem: &ModuleMemoryReader<'_>, kp_addr: usize) -> Result<Param, &'static str> {
+    let kp: KernelParam = mem.read(kp_addr, |_| true).ok_or("not in module memory")?;
+    let name = mem
+        .cstr(kp.name, |_| true)
+        .ok_or("name is not a string of the module")?;
+    let writable = |s: &LoadedSection| s.flags & SHF_WRITE != 0;
+    let code = |s: &LoadedSection| s.flags & SHF_EXECINSTR != 0;
+    let (ops, noarg, module_ops) = if let Some(width) = std_ops_width(kp.ops) {
+        if !mem.contains(kp.arg, width, writable) {
+            return Err("argument is not writable module data");
+        }
+        // A charp's initial value is read (strlen) by get and by sysfs:
+        // NULL or a string of the module (found by fuzzing: a mutated
+        // relocation made it point anywhere).
+        if is_std_op(kp.ops, "param_ops_charp") {
+            let value: usize = mem.read(kp.arg, writable).unwrap_or(0);
+            if value != 0 && mem.cstr(value, |_| true).is_none() {
+                return Err("charp value is not a string of the module");
+            }
+        }
+        // SAFETY: kp.ops is the address of one of the kernel's own static
+        // kernel_param_ops (matched above), a valid, immutable object.
+        let ops = unsafe { (kp.ops as *const KernelParamOps).read() };
+        let noarg = is_std_op(kp.ops, "param_ops_bool") || is_std_op(kp.ops, "param_ops_invbool");
+        (ops, noarg, false)
+    } else {
+        // The module's own ops: a kernel_param_ops inside the module whose
+        // functions are module code.
+        let ops: KernelParamOps = mem
+            .read(kp.ops, |_| true)
+            .ok_or("ops point outside the module")?;
+        for (f, what) in [
+            (ops.set, "set op is not module code"),
+            (ops.get, "get op is not module code"),
+            (ops.free, "free op is not module code"),
+        ] {
+            if f != 0 && !mem.contains(f, 1, code) {
+                return Err(what);
+            }
+        }
+        if ops.set == 0 {
+            return Err("ops have no set");
+        }
+        (ops, ops.flags & OPS_FL_NOARG != 0, true)
+    };
+    Ok(Param {
+        name,
+        perm: kp.perm,
+        kp: kp_addr,
+        ops,
+        arg: kp.arg,
+        noarg,
+        module_ops,
+    })
+}
+
+/// The parameters of a relocated module: every `kernel_param` of its
+/// `__param` section, checked ([`check_param`]).
+pub(crate) fn module_params(module: &str, mem: &ModuleMemoryReader<'_>) -> KResult<Vec<Param>> {
+    let Some(ps) = mem.sections().iter().find(|s| s.name == "__param") else {
+        return Ok(Vec::new());
+    };
+    let size = core::mem::size_of::<KernelParam>();
+    (0..ps.size / size)
+        .map(|i| {
+            check_param(mem, ps.addr + i * size).map_err(|what| {
+                Error::new(
+                    Errno::ENOEXEC,
+                    alloc::format!("{module}: parameter {i}: {what}"),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Applies an argument string to a module's parameters, as Linux's
 /// `parse_args` with `unknown_module_param_cb`: unknown names are ignored
-/// with a warning; every bad value is logged and the last error returned.
-pub fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
+/// with a warning; every bad value is reported and the last error returned
+/// (the caller logs it with every other load error, so each is logged once).
+pub(crate) fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
     let (list, after) = split_args(args);
     if !after.iter().all(|&c| is_space(c)) {
         klog!(
@@ -552,7 +669,7 @@ pub fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
             String::from_utf8_lossy(after)
         );
     }
-    let mut err = None;
+    let mut err: Option<Error> = None;
     for a in list {
         let name = String::from_utf8_lossy(&a.name);
         let Some(p) = params.iter().find(|p| parameq(p.name.as_bytes(), &a.name)) else {
@@ -569,8 +686,9 @@ pub fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
             } else {
                 alloc::format!("{modname}: `{val}' invalid for parameter `{name}'")
             };
-            klog!(level::ERR, "{msg}");
-            err = Some(Error::new(e, msg));
+            if let Some(earlier) = err.replace(Error::new(e, msg)) {
+                klog!(level::ERR, "{}", earlier.msg);
+            }
         }
     }
     err.map_or(Ok(()), Err)

@@ -12,7 +12,8 @@ use starry_kmod_fs::pseudo::{Cred, Dir, DirOps, File, FileOps, Mode, PseudoFs, e
 
 use crate::errno::Errno;
 use crate::kallsyms;
-use crate::module::{self, Module, State, taint};
+use crate::module::{self, Module, State};
+use crate::taint;
 
 /// The procfs filesystem with the module files (mount it at `/proc`).
 pub fn filesystem() -> Arc<PseudoFs> {
@@ -75,7 +76,7 @@ impl FileOps for Tainted {
         0
     }
     fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let text = format!("{}\n", crate::module::kernel_taint());
+        let text = format!("{}\n", taint::kernel_taint());
         Ok(read_slice(text.as_bytes(), offset, buf))
     }
 }

@@ -29,7 +29,8 @@ use starry_kmod_fs::pseudo::{
 };
 
 use crate::errno::Errno;
-use crate::module::{self, Module, taint};
+use crate::module::{self, Module};
+use crate::taint;
 
 /// The sysfs filesystem (mount it at `/sys`).
 pub fn filesystem() -> Arc<PseudoFs> {

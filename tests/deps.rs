@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::{assert_logged, kernel};
 use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
-use starry_kmod::module::{self, kernel_taint, taint};
+use starry_kmod::module;
+use starry_kmod::taint::{self, kernel_taint};
 use starry_kmod::vfs::{mount_pseudo, read_path, write_path};
 use starry_kmod::{Errno, RELEASE, delete_module, exports, init_module, kallsyms};
 use starry_kmod_fs::mount::Namespace;

@@ -162,16 +162,16 @@ fn refcount_blocks_unload_unless_forced() {
     let mut k = kernel();
     init_module(HELLO.bytes, b"").unwrap();
     let m = module::find("hello").unwrap();
-    assert!(m.try_get());
+    assert!(m.try_module_get());
     assert_eq!(
         delete_module("hello", O_NONBLOCK).unwrap_err().errno,
         Errno::EWOULDBLOCK
     );
-    m.put();
-    assert!(m.try_get());
+    m.module_put();
+    assert!(m.try_module_get());
     delete_module("hello", O_NONBLOCK | O_TRUNC).unwrap();
     assert_ne!(
-        starry_kmod::module::kernel_taint() & (1 << 7),
+        starry_kmod::taint::kernel_taint() & (1 << 7),
         0,
         "forced unload taints R"
     );

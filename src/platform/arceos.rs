@@ -45,12 +45,12 @@ impl Platform for ArceosPlatform {
         Some(addr)
     }
 
-    fn free_module_pages(&self, addr: usize, pages: usize) {
+    unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
         global_allocator().dealloc_pages(addr, pages, UsageKind::Global);
         self.pages.fetch_sub(pages, Ordering::Relaxed);
     }
 
-    fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
+    unsafe fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
         if prot.is_wx() {
             return false;
         }

@@ -291,7 +291,7 @@ impl Platform for HostPlatform {
         Some(addr)
     }
 
-    fn free_module_pages(&self, addr: usize, pages: usize) {
+    unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
         let Some(arena) = self.arena() else { return };
         let Ok(mut a) = arena.lock() else { return };
         if addr < a.base || addr + pages * PAGE_SIZE > a.base + ARENA_SIZE {
@@ -317,7 +317,7 @@ impl Platform for HostPlatform {
         self.pages.fetch_sub(pages, Ordering::Relaxed);
     }
 
-    fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
+    unsafe fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
         if prot.is_wx() || (prot != Prot::RW && hit(&self.fail_protect)) {
             return false;
         }

@@ -56,11 +56,21 @@ pub trait Platform: Send + Sync {
     /// memory, placed where the kernel's code can reach them (for x86_64 the
     /// +-2 GiB of a PC32 relocation). `None` when out of memory.
     fn alloc_module_pages(&self, pages: usize) -> Option<usize>;
-    /// Returns pages from [`Platform::alloc_module_pages`]; the caller has
-    /// already made them read-write again.
-    fn free_module_pages(&self, addr: usize, pages: usize);
+    /// Returns pages from [`Platform::alloc_module_pages`].
+    ///
+    /// # Safety
+    /// `addr` and `pages` are exactly what one `alloc_module_pages` call
+    /// returned and asked for, the pages are read-write again, and nothing
+    /// will touch them afterwards.
+    unsafe fn free_module_pages(&self, addr: usize, pages: usize);
     /// Changes the protection of whole pages; false if it could not.
-    fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool;
+    ///
+    /// # Safety
+    /// `[addr, addr + len)` lies in pages from `alloc_module_pages` that
+    /// are still allocated, and no Rust reference to that memory relies on
+    /// the protection being taken away (module memory is only reached
+    /// through raw pointers and the module-memory reader).
+    unsafe fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool;
     /// Makes freshly written code visible to instruction fetch and a
     /// protection change visible to every CPU (I-cache and TLB flush).
     fn flush(&self, addr: usize, len: usize);
@@ -79,7 +89,7 @@ pub trait Platform: Send + Sync {
 
 /// The caller's credentials, from the installed platform (root if none).
 pub fn current_cred() -> Cred {
-    try_get().map_or(Cred::ROOT, |p| p.current_cred())
+    installed().map_or(Cred::ROOT, |p| p.current_cred())
 }
 
 static PLATFORM: ax_kspin::SpinRaw<Option<&'static dyn Platform>> = ax_kspin::SpinRaw::new(None);
@@ -98,7 +108,7 @@ pub fn install(p: &'static dyn Platform) -> bool {
 }
 
 /// The installed platform, if any.
-pub fn try_get() -> Option<&'static dyn Platform> {
+pub fn installed() -> Option<&'static dyn Platform> {
     *PLATFORM.lock()
 }
 
@@ -108,5 +118,5 @@ pub fn try_get() -> Option<&'static dyn Platform> {
 /// If no platform was installed: a kernel must call [`install`] (the host
 /// backend's `host::install()`) before loading modules.
 pub fn get() -> &'static dyn Platform {
-    try_get().expect("starry-kmod: no platform installed")
+    installed().expect("starry-kmod: no platform installed")
 }
