@@ -261,3 +261,56 @@ fn unknown_symbol(module: &str, sym: &str) -> Error {
         alloc::format!("{module}: Unknown symbol {sym} (err -2)"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::LoadedSection;
+
+    fn section(name: &str, addr: usize, size: usize) -> LoadedSection {
+        LoadedSection {
+            index: 0,
+            name: name.into(),
+            addr,
+            size,
+            flags: 0,
+        }
+    }
+
+    /// A `__ksymtab` of Linux's 12-byte PREL32 entries (another kernel's
+    /// module) is refused saying what the format is.
+    #[test]
+    fn prel32_export_table_is_named() {
+        let mut buf = alloc::vec![0u8; 12 + 8];
+        let base = buf.as_ptr() as usize;
+        let strings = base + 12;
+        let name_field = base + 4;
+        buf[4..8].copy_from_slice(&((strings - name_field) as i32).to_le_bytes());
+        buf[12..16].copy_from_slice(b"foo\0");
+        let secs = [
+            section("__ksymtab", base, 12),
+            section("__ksymtab_strings", strings, 8),
+        ];
+        // SAFETY: both sections lie in `buf`, alive for the reader's life.
+        let mem = unsafe { ModuleMemoryReader::new(&secs) };
+        let e = module_exports("m", &mem).unwrap_err();
+        assert_eq!(e.errno, Errno::ENOEXEC);
+        assert!(e.msg.contains("PREL32"), "{}", e.msg);
+        assert!(e.msg.starts_with("m: __ksymtab "), "{}", e.msg);
+    }
+
+    /// An entry that is neither format says which entry is wrong.
+    #[test]
+    fn nameless_export_entry_is_refused() {
+        let buf = alloc::vec![0u8; 24 + 8];
+        let base = buf.as_ptr() as usize;
+        let secs = [
+            section("__ksymtab_gpl", base, 24),
+            section("__ksymtab_strings", base + 24, 8),
+        ];
+        // SAFETY: both sections lie in `buf`, alive for the reader's life.
+        let mem = unsafe { ModuleMemoryReader::new(&secs) };
+        let e = module_exports("m", &mem).unwrap_err();
+        assert!(e.msg.contains("__ksymtab_gpl entry 0"), "{}", e.msg);
+    }
+}
