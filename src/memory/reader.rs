@@ -7,7 +7,7 @@
 use alloc::string::String;
 use core::mem::{offset_of, size_of};
 
-use crate::module::LoadedSection;
+use super::LoadedSection;
 
 /// Plain data that may be read from module memory: `#[repr(C)]`, and every
 /// bit pattern is a valid value (integers only, no references).
