@@ -41,8 +41,9 @@ fn enoent() -> ax_fs_vfs::VfsError {
     errno(Errno::ENOENT.code())
 }
 
-/// The module behind a node, while it is still registered.
-fn live(m: &Weak<Module>) -> VfsResult<Arc<Module>> {
+/// The module behind a node, while it is still registered: coming, live
+/// or going (Linux shows /sys/module/<m> from formation to removal).
+fn registered(m: &Weak<Module>) -> VfsResult<Arc<Module>> {
     m.upgrade().filter(|m| !m.is_unlinked()).ok_or_else(enoent)
 }
 
@@ -125,7 +126,7 @@ impl ModuleDir {
 
 impl DirOps for ModuleDir {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let mut out: Vec<(String, VfsNodeType)> = ATTRS
             .iter()
             .filter(|(_, a)| Self::has(&m, *a))
@@ -140,7 +141,7 @@ impl DirOps for ModuleDir {
     }
 
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let weak = self.m.clone();
         let parent = Some(me.clone());
         match name {
@@ -196,12 +197,12 @@ impl FileOps for AttrFile {
     }
 
     fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         Ok(read_slice(self.render(&m).as_bytes(), offset, buf))
     }
 
     fn write(&self, _cred: &Cred, data: &[u8]) -> VfsResult<usize> {
-        live(&self.m)?;
+        registered(&self.m)?;
         // Writing an action to `uevent` replays it to userspace (udev); this
         // kernel has no uevent listeners, so a known action is accepted
         // and dropped.
@@ -222,7 +223,7 @@ struct Holders {
 
 impl DirOps for Holders {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         Ok(m.holders()
             .into_iter()
             .map(|h| (h, VfsNodeType::SymLink))
@@ -230,7 +231,7 @@ impl DirOps for Holders {
     }
 
     fn child(&self, name: &str, _me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         if m.holders().iter().any(|h| h == name) {
             Ok(Symlink::node(&format!("../../{name}")))
         } else {
@@ -246,7 +247,7 @@ struct Sections {
 
 impl DirOps for Sections {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let mut names: Vec<String> = m
             .sections()
             .into_iter()
@@ -258,7 +259,7 @@ impl DirOps for Sections {
     }
 
     fn child(&self, name: &str, _me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         m.section_addr(name).ok_or_else(enoent)?;
         Ok(File::node(SectionFile {
             m: self.m.clone(),
@@ -287,7 +288,7 @@ impl FileOps for SectionFile {
     /// Linux's module_sect_read: the whole text from offset 0, EOF past its
     /// end, EINVAL for a read starting inside it.
     fn read_at(&self, cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let addr = m.section_addr(&self.name).ok_or_else(enoent)?;
         if offset >= SECTION_TEXT_LEN as u64 {
             return Ok(0);
@@ -307,7 +308,7 @@ struct Parameters {
 
 impl DirOps for Parameters {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         Ok(m.sysfs_params()
             .into_iter()
             .map(|(n, _)| (n, VfsNodeType::File))
@@ -315,7 +316,7 @@ impl DirOps for Parameters {
     }
 
     fn child(&self, name: &str, _me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let (name, perm) = m
             .sysfs_params()
             .into_iter()
@@ -342,7 +343,7 @@ impl FileOps for ParamFile {
 
     /// The parameter's own `get` op.
     fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         let text = m.param_get(&self.name).map_err(|e| errno(e.errno.code()))?;
         Ok(read_slice(&text, offset, buf))
     }
@@ -350,7 +351,7 @@ impl FileOps for ParamFile {
     /// The parameter's own `set` op, under the module's parameter lock;
     /// a refused value leaves the old one and returns the setter's errno.
     fn write(&self, _cred: &Cred, data: &[u8]) -> VfsResult<usize> {
-        let m = live(&self.m)?;
+        let m = registered(&self.m)?;
         m.param_set(&self.name, data)
             .map_err(|e| errno(e.errno.code()))?;
         Ok(data.len())
