@@ -376,7 +376,7 @@ fn scale() {
 
 fn sandbox() {
     println!("\n== real tools in the sandbox (mean of 20 runs, µs)");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sandbox-timing.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/sandbox-timing.sh");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .args(["run", script])
         .env("STARRY_KMOD_QUIET", "1")

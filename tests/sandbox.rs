@@ -83,7 +83,9 @@ fn run_script(name: &str, tools: &[&str]) -> Option<String> {
             return None;
         }
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
+    // This test belongs to the sandbox package (sandbox/), its scripts to the
+    // repository's tests/.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts");
     let script = dir.join(format!("{name}.sh"));
     let expected = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
