@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
+use common::elf::replace_all;
 use common::{assert_logged, kernel};
 use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::module::{self, kernel_taint, taint};
@@ -254,16 +255,7 @@ fn try_module_get_pins_a_module() {
 
 /// The provider's image under another module name (same exports).
 fn renamed_provider() -> Vec<u8> {
-    let mut img = PROVIDER.bytes.to_vec();
-    let (from, to) = (b"provider\0", b"providex\0");
-    let mut i = 0;
-    while i + from.len() <= img.len() {
-        if &img[i..i + from.len()] == from {
-            img[i..i + from.len()].copy_from_slice(to);
-        }
-        i += 1;
-    }
-    img
+    replace_all(PROVIDER.bytes, b"provider\0", b"providex\0")
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! serialised (they share its registry), console capture.
 #![allow(dead_code)]
 
+pub mod elf;
+pub mod look;
+
 use std::sync::{Mutex, MutexGuard};
 
 use starry_kmod::console;
