@@ -4,6 +4,7 @@
 
 pub mod elf;
 pub mod look;
+pub mod skip;
 
 use std::sync::{Mutex, MutexGuard};
 
