@@ -1,5 +1,8 @@
 //! Shared test helpers: one user-mode kernel per test binary, tests
-//! serialised (they share its registry), console capture.
+//! serialised (they share its registry), console capture; and, one file
+//! each (some also included by benches/ and fuzz/ with `#[path]`), the ELF
+//! reader for mutants (`elf`), reading every module file (`look`), and the
+//! skip rules for tests that need the sandbox or QEMU (`skip`).
 #![allow(dead_code)]
 
 pub mod elf;
