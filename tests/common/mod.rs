@@ -11,8 +11,11 @@ pub mod skip;
 
 use std::sync::{Mutex, MutexGuard};
 
-use starry_kmod::console;
-use starry_kmod::platform;
+use starry_kmod::vfs::mount_pseudo;
+use starry_kmod::{RELEASE, console, platform};
+use starry_kmod_fs::mount::Namespace;
+use starry_kmod_fs::rootfs::RootFs;
+use starry_sample_modules::SampleModule;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -62,6 +65,27 @@ impl Kernel {
 
     pub fn pages(&self) -> usize {
         platform::get().module_pages_in_use()
+    }
+}
+
+/// A booted namespace, as a user sees the kernel: the RAM rootfs at `/`
+/// (with the given modules in `/lib/modules/<release>/kernel`), sysfs at
+/// `/sys`, procfs at `/proc`. Each test adds the file helpers it needs.
+pub struct Sys {
+    pub ns: Namespace,
+    _rootfs: RootFs,
+}
+
+pub fn boot(modules: &[SampleModule]) -> Sys {
+    let rootfs = RootFs::new(RELEASE).unwrap();
+    for m in modules {
+        rootfs.add_module(m.name, m.bytes).unwrap();
+    }
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).unwrap();
+    Sys {
+        ns,
+        _rootfs: rootfs,
     }
 }
 
