@@ -26,6 +26,10 @@ use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
 use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROVIDER, SampleModule};
 
+// The tests' ELF helpers (renaming a module's image).
+#[path = "../tests/common/elf.rs"]
+mod test_elf;
+
 // ---- the bare path ------------------------------------------------------------
 
 struct BareMem {
@@ -325,17 +329,7 @@ fn kallsyms() {
 
 /// `hello` renamed to `h0000`... (same length, so only the name changes).
 fn hello_copy(i: usize) -> Vec<u8> {
-    let mut img = HELLO.bytes.to_vec();
-    let to = format!("h{i:04}\0");
-    let from = b"hello\0";
-    let mut k = 0;
-    while k + from.len() <= img.len() {
-        if &img[k..k + from.len()] == from {
-            img[k..k + from.len()].copy_from_slice(to.as_bytes());
-        }
-        k += 1;
-    }
-    img
+    test_elf::replace_all(HELLO.bytes, b"hello\0", format!("h{i:04}\0").as_bytes())
 }
 
 fn scale() {
@@ -381,7 +375,7 @@ fn scale() {
 
 fn sandbox() {
     println!("\n== real tools in the sandbox (mean of 20 runs, µs)");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/sandbox-timing.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/sandbox-timing.sh");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .args(["run", script])
         .env("STARRY_KMOD_QUIET", "1")

@@ -9,35 +9,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use common::{assert_logged, kernel};
+use common::elf::replace_all;
+use common::{Sys, assert_logged, boot, kernel};
 use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::module;
 use starry_kmod::taint::{self, kernel_taint};
-use starry_kmod::vfs::{mount_pseudo, read_path, write_path};
-use starry_kmod::{Errno, RELEASE, delete_module, exports, init_module, kallsyms};
-use starry_kmod_fs::mount::Namespace;
+use starry_kmod::vfs::{read_path, write_path};
+use starry_kmod::{Errno, delete_module, exports, init_module, kallsyms};
 use starry_kmod_fs::pseudo::list_dir;
-use starry_kmod_fs::rootfs::RootFs;
 use starry_sample_modules::{
     CLOSED, CONSUMER, CONSUMER_RUST, GPL_CONSUMER, PARAMS, PROPRIETARY, PROVIDER, SampleModule,
 };
 
-struct Files {
-    ns: Namespace,
-    _rootfs: RootFs,
+/// A namespace with sysfs and procfs (no module files).
+fn files() -> Sys {
+    boot(&[])
 }
 
-fn files() -> Files {
-    let rootfs = RootFs::new(RELEASE).unwrap();
-    let ns = Namespace::new(rootfs.root());
-    mount_pseudo(&ns).unwrap();
-    Files {
-        ns,
-        _rootfs: rootfs,
-    }
-}
-
-impl Files {
+impl Sys {
     fn cat(&self, path: &str) -> String {
         String::from_utf8(read_path(&self.ns, path).unwrap_or_else(|e| panic!("{e}"))).unwrap()
     }
@@ -255,16 +244,7 @@ fn try_module_get_pins_a_module() {
 
 /// The provider's image under another module name (same exports).
 fn renamed_provider() -> Vec<u8> {
-    let mut img = PROVIDER.bytes.to_vec();
-    let (from, to) = (b"provider\0", b"providex\0");
-    let mut i = 0;
-    while i + from.len() <= img.len() {
-        if &img[i..i + from.len()] == from {
-            img[i..i + from.len()].copy_from_slice(to);
-        }
-        i += 1;
-    }
-    img
+    replace_all(PROVIDER.bytes, b"provider\0", b"providex\0")
 }
 
 #[test]

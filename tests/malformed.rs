@@ -3,50 +3,10 @@
 
 mod common;
 
+use common::elf::{put_u16, put_u32, put_u64, shdrs, u64_at};
 use common::kernel;
 use starry_kmod::{Errno, init_module, module};
 use starry_sample_modules::ALL;
-
-fn u16_at(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes(b[o..o + 2].try_into().unwrap())
-}
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes(b[o..o + 4].try_into().unwrap())
-}
-fn u64_at(b: &[u8], o: usize) -> u64 {
-    u64::from_le_bytes(b[o..o + 8].try_into().unwrap())
-}
-fn put_u64(b: &mut [u8], o: usize, v: u64) {
-    b[o..o + 8].copy_from_slice(&v.to_le_bytes());
-}
-fn put_u32(b: &mut [u8], o: usize, v: u32) {
-    b[o..o + 4].copy_from_slice(&v.to_le_bytes());
-}
-fn put_u16(b: &mut [u8], o: usize, v: u16) {
-    b[o..o + 2].copy_from_slice(&v.to_le_bytes());
-}
-
-struct Shdr {
-    at: usize,
-    ty: u32,
-    offset: usize,
-    size: usize,
-}
-
-fn shdrs(b: &[u8]) -> Vec<Shdr> {
-    let shoff = u64_at(b, 40) as usize;
-    (0..u16_at(b, 60) as usize)
-        .map(|i| {
-            let at = shoff + i * 64;
-            Shdr {
-                at,
-                ty: u32_at(b, at + 4),
-                offset: u64_at(b, at + 24) as usize,
-                size: u64_at(b, at + 32) as usize,
-            }
-        })
-        .collect()
-}
 
 /// Deterministic mutants, each aimed at something the ELF check must catch.
 fn mutants(orig: &[u8]) -> Vec<(String, Vec<u8>)> {

@@ -9,40 +9,16 @@
 
 mod common;
 
+use common::elf::{Shdr, shdrs, u64_at};
 use common::kernel;
+use common::look::look_at_everything;
 use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::params::set_run_module_code;
-use starry_kmod::{Errno, delete_module, init_module, kapi, module, procfs};
+use starry_kmod::{Errno, delete_module, init_module, kapi, module};
 use starry_sample_modules::{ALL, PROVIDER};
 
 /// Mutants per sample (beyond the structured ones).
 const RANDOM_PER_SAMPLE: usize = 1500;
-
-fn u16_at(b: &[u8], o: usize) -> u16 {
-    u16::from_le_bytes(b[o..o + 2].try_into().unwrap())
-}
-fn u32_at(b: &[u8], o: usize) -> u32 {
-    u32::from_le_bytes(b[o..o + 4].try_into().unwrap())
-}
-fn u64_at(b: &[u8], o: usize) -> u64 {
-    u64::from_le_bytes(b[o..o + 8].try_into().unwrap())
-}
-
-/// (header offset, type, file offset, size) of every section.
-fn sections(b: &[u8]) -> Vec<(usize, u32, usize, usize)> {
-    let shoff = u64_at(b, 40) as usize;
-    (0..u16_at(b, 60) as usize)
-        .map(|i| {
-            let at = shoff + i * 64;
-            (
-                at,
-                u32_at(b, at + 4),
-                u64_at(b, at + 24) as usize,
-                u64_at(b, at + 32) as usize,
-            )
-        })
-        .collect()
-}
 
 /// A small deterministic PRNG (xorshift64*).
 struct Rng(u64);
@@ -64,10 +40,10 @@ impl Rng {
 /// safe, so text and data get flips too.
 fn regions(b: &[u8]) -> Vec<(usize, usize)> {
     let mut r = vec![(0, 64)];
-    for (at, ty, off, size) in sections(b) {
-        r.push((at, 64));
-        if ty != 8 && size > 0 && off + size <= b.len() {
-            r.push((off, size));
+    for s in shdrs(b) {
+        r.push((s.at, 64));
+        if s.ty != 8 && s.size > 0 && s.offset + s.size <= b.len() {
+            r.push((s.offset, s.size));
         }
     }
     r
@@ -75,9 +51,10 @@ fn regions(b: &[u8]) -> Vec<(usize, usize)> {
 
 fn mutants(orig: &[u8], seed: u64) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    let secs = sections(orig);
+    let secs = shdrs(orig);
     // Truncations at every section boundary (and one byte off each).
-    for &(_, _, off, size) in &secs {
+    for s in &secs {
+        let (off, size) = (s.offset, s.size);
         for cut in [
             off,
             off + size / 2,
@@ -90,7 +67,7 @@ fn mutants(orig: &[u8], seed: u64) -> Vec<(String, Vec<u8>)> {
         }
     }
     // Structured edits of every section header field.
-    for (i, &(at, _, _, _)) in secs.iter().enumerate() {
+    for (i, &Shdr { at, .. }) in secs.iter().enumerate() {
         for (field, width, values) in [
             ("sh_type", 4usize, &[0u64, 2, 4, 8, 9, 0xffff_ffff][..]),
             ("sh_flags", 8, &[0, 1, 2, 4, 7, u64::MAX]),
@@ -120,14 +97,15 @@ fn mutants(orig: &[u8], seed: u64) -> Vec<(String, Vec<u8>)> {
             }
         }
         // Overlap: this section's bytes are another's.
-        if let Some(&(_, _, other_off, _)) = secs.get((i + 1) % secs.len()) {
+        if let Some(next) = secs.get((i + 1) % secs.len()) {
             let mut b = orig.to_vec();
-            b[at + 24..at + 32].copy_from_slice(&(other_off as u64).to_le_bytes());
+            b[at + 24..at + 32].copy_from_slice(&(next.offset as u64).to_le_bytes());
             out.push((format!("section {i} overlaps the next"), b));
         }
     }
     // String tables: last NUL removed, emptied.
-    for (i, &(at, ty, off, size)) in secs.iter().enumerate() {
+    for (i, s) in secs.iter().enumerate() {
+        let (at, ty, off, size) = (s.at, s.ty, s.offset, s.size);
         if ty == 3 && size > 0 {
             let mut b = orig.to_vec();
             b[off + size - 1] = b'x';
@@ -184,26 +162,6 @@ fn mutants(orig: &[u8], seed: u64) -> Vec<(String, Vec<u8>)> {
         out.push((format!("random flip {n}"), b));
     }
     out
-}
-
-/// Reads everything a user could about the loaded modules.
-fn look_at_everything() {
-    let _ = procfs::modules_text(true);
-    let mut buf = vec![0u8; 1 << 16];
-    let mut off = 0;
-    loop {
-        let n = starry_kmod::kallsyms::read(off, &mut buf, true);
-        if n == 0 {
-            break;
-        }
-        off += n as u64;
-    }
-    for m in module::list() {
-        let _ = m.info();
-        for (p, _) in m.sysfs_params() {
-            let _ = m.param_get(&p);
-        }
-    }
 }
 
 #[test]

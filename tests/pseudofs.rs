@@ -10,37 +10,16 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use ax_fs_vfs::{VfsNodeRef, VfsNodeType};
-use common::{assert_logged, kernel};
+use common::{Sys, assert_logged, boot, kernel};
 use goblin::elf::Elf;
 use starry_kmod::console::{self, Record};
 use starry_kmod::loader::{MODULE_INIT_IGNORE_VERMAGIC, O_NONBLOCK};
 use starry_kmod::platform::Cred;
 use starry_kmod::platform::host::with_cred;
-use starry_kmod::vfs::{finit_path, mount_pseudo};
+use starry_kmod::vfs::finit_path;
 use starry_kmod::{Errno, RELEASE, delete_module, kallsyms};
-use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::{list_dir, read_all, to_errno};
-use starry_kmod_fs::rootfs::RootFs;
 use starry_sample_modules::{ALL, HELLO, HELLO_RUST, INITFAIL, PARAMS, SampleModule};
-
-/// A booted namespace: rootfs with every sample, sysfs, procfs.
-struct Sys {
-    ns: Namespace,
-    _rootfs: RootFs,
-}
-
-fn boot() -> Sys {
-    let rootfs = RootFs::new(RELEASE).unwrap();
-    for m in ALL {
-        rootfs.add_module(m.name, m.bytes).unwrap();
-    }
-    let ns = Namespace::new(rootfs.root());
-    mount_pseudo(&ns).unwrap();
-    Sys {
-        ns,
-        _rootfs: rootfs,
-    }
-}
 
 fn errno_of(e: ax_fs_vfs::VfsError) -> Errno {
     Errno(to_errno(e))
@@ -145,7 +124,7 @@ fn kallsyms_of(text: &str, module: &str) -> Vec<(u64, char, String)> {
 #[test]
 fn each_sample_has_linux_files_and_modes() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     for m in [HELLO, PARAMS, HELLO_RUST] {
         sys.insmod(&m, "").unwrap();
         let dir = format!("/sys/module/{}", m.name);
@@ -245,7 +224,7 @@ fn each_sample_has_linux_files_and_modes() {
 #[test]
 fn section_files_read_like_linux() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&HELLO, "").unwrap();
     let node = sys.node("/sys/module/hello/sections/.exit.text");
     let mut buf = [0u8; 64];
@@ -276,7 +255,7 @@ fn section_files_read_like_linux() {
 #[test]
 fn kallsyms_agrees_with_section_addresses() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     for m in [HELLO, PARAMS, HELLO_RUST] {
         sys.insmod(&m, "").unwrap();
     }
@@ -331,7 +310,7 @@ fn kallsyms_agrees_with_section_addresses() {
 #[test]
 fn rust_symbols_are_demangled_and_found_both_ways() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&HELLO_RUST, "").unwrap();
     let text = sys.cat("/proc/kallsyms");
     let syms = kallsyms_of(&text, "hello_rust");
@@ -388,7 +367,7 @@ fn rust_symbols_are_demangled_and_found_both_ways() {
 #[test]
 fn kallsyms_lines_have_linux_format_and_any_chunking_reads_the_same() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&PARAMS, "").unwrap();
     sys.insmod(&HELLO_RUST, "").unwrap();
     let node = sys.node("/proc/kallsyms");
@@ -445,7 +424,7 @@ fn kallsyms_lines_have_linux_format_and_any_chunking_reads_the_same() {
 #[test]
 fn proc_modules_is_linux_format() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&HELLO, "").unwrap();
     sys.insmod(&PARAMS, "").unwrap();
     let line = |name: &str| {
@@ -495,7 +474,7 @@ fn proc_modules_is_linux_format() {
 #[test]
 fn parameters_through_sysfs_reach_the_module() {
     let mut k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&PARAMS, "count=2 whom=tux").unwrap();
     let p = "/sys/module/params/parameters";
     assert_eq!(
@@ -564,7 +543,7 @@ static SEEN_WHILE_COMING: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// the way a udev rule would.
 fn look_during_init(r: &Record) {
     if r.text.contains("initfail: init returns") {
-        let sys = boot();
+        let sys = boot(ALL);
         let state = match sys.ns.lookup("/sys/module/initfail/initstate") {
             Ok(n) => String::from_utf8(read_all(&n, 64).unwrap()).unwrap(),
             Err(e) => format!("{e:?}"),
@@ -580,7 +559,7 @@ fn look_during_init(r: &Record) {
 #[test]
 fn node_exists_while_coming_and_vanishes_when_init_fails() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     SEEN_WHILE_COMING.lock().unwrap().clear();
     console::set_listener(Some(look_during_init));
     let r = sys.insmod(&INITFAIL, "");
@@ -606,7 +585,7 @@ fn node_exists_while_coming_and_vanishes_when_init_fails() {
 #[test]
 fn nothing_is_left_after_unload() {
     let _k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     sys.insmod(&PARAMS, "").unwrap();
     // Files opened (looked up) before the unload...
     let count = sys.node("/sys/module/params/parameters/count");
@@ -645,7 +624,7 @@ fn nothing_is_left_after_unload() {
 #[test]
 fn finit_module_reads_from_the_rootfs_by_path() {
     let mut k = kernel();
-    let sys = boot();
+    let sys = boot(ALL);
     let dir = format!("/lib/modules/{RELEASE}/kernel");
     let listed = sys.ls(&dir);
     for m in ALL {

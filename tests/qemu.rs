@@ -6,9 +6,13 @@
 //! Skipped with a message when QEMU, the riscv64 target or the cross
 //! compiler is missing, unless STARRY_KMOD_REQUIRE_QEMU=1 (set by CI).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::skip::{Needs, runs};
 
 /// The checks the kernel must report as PASS (its scenario).
 const CHECKS: &[&str] = &[
@@ -44,18 +48,7 @@ const CHECKS: &[&str] = &[
 ];
 
 fn skip(why: &str) {
-    let required = std::env::var_os("STARRY_KMOD_REQUIRE_QEMU").is_some_and(|v| v == "1");
-    assert!(!required, "QEMU test cannot run: {why}");
-    eprintln!("SKIPPED: {why}");
-}
-
-fn have(cmd: &str) -> bool {
-    Command::new(cmd)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    Needs::Qemu.skip(why)
 }
 
 /// Builds the kernel with its own toolchain file and flags; returns the
@@ -95,10 +88,10 @@ fn build_kernel(root: &Path) -> PathBuf {
 
 #[test]
 fn the_kernel_runs_the_scenario_under_qemu() {
-    if !have("qemu-system-riscv64") {
+    if !runs("qemu-system-riscv64") {
         return skip("qemu-system-riscv64 is not installed (apt-get install qemu-system-misc)");
     }
-    if !have("riscv64-linux-gnu-gcc") {
+    if !runs("riscv64-linux-gnu-gcc") {
         return skip("riscv64-linux-gnu-gcc is not installed (the riscv64 sample modules)");
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

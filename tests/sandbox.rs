@@ -12,19 +12,18 @@
 //! no /dev/fuse) or the tools are missing, the test says so and passes,
 //! unless STARRY_KMOD_REQUIRE_SANDBOX=1 (set by CI), where it fails.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::skip::{Needs, installed};
 
 /// Exit status of `starry-kmod` when the sandbox cannot start.
 const CANNOT_START: i32 = 125;
 
-fn required() -> bool {
-    std::env::var_os("STARRY_KMOD_REQUIRE_SANDBOX").is_some_and(|v| v == "1")
-}
-
 fn skip(why: &str) {
-    assert!(!required(), "sandbox test cannot run: {why}");
-    eprintln!("SKIPPED: {why}");
+    Needs::Sandbox.skip(why)
 }
 
 /// Matches one line against an expected line with placeholders.
@@ -73,17 +72,16 @@ fn uname_r() -> String {
 /// skipped.
 fn run_script(name: &str, tools: &[&str]) -> Option<String> {
     for t in tools {
-        let found = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-            .iter()
-            .any(|d| Path::new(d).join(t).exists());
-        if !found {
+        if !installed(t) {
             skip(&format!(
                 "{t} is not installed (apt-get install kmod busybox)"
             ));
             return None;
         }
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scripts");
+    // This test belongs to the sandbox package (sandbox/), its scripts to the
+    // repository's tests/.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts");
     let script = dir.join(format!("{name}.sh"));
     let expected = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))

@@ -10,6 +10,10 @@ use starry_kmod::loader::O_NONBLOCK;
 use starry_kmod::platform::{self, Platform};
 use starry_kmod::{init_module, module};
 
+// The tests' reader of every file a user could read.
+#[path = "../../tests/common/look.rs"]
+mod look;
+
 fuzz_target!(|data: &[u8]| {
     let host = platform::host::install();
     // [args_len][args][image]
@@ -21,12 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let pages = host.module_pages_in_use();
     if init_module(image, args).is_ok() {
         // Everything a user can look at must generate without trouble.
-        let _ = starry_kmod::procfs::modules_text(true);
+        look::look_at_modules();
         for m in module::list() {
-            let _ = m.info();
-            for (p, _) in m.sysfs_params() {
-                let _ = m.param_get(&p);
-            }
             starry_kmod::delete_module(m.name(), O_NONBLOCK | starry_kmod::loader::O_TRUNC)
                 .expect("a loaded module unloads");
         }

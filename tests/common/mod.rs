@@ -1,11 +1,21 @@
 //! Shared test helpers: one user-mode kernel per test binary, tests
-//! serialised (they share its registry), console capture.
+//! serialised (they share its registry), console capture; and, one file
+//! each (some also included by benches/ and fuzz/ with `#[path]`), the ELF
+//! reader for mutants (`elf`), reading every module file (`look`), and the
+//! skip rules for tests that need the sandbox or QEMU (`skip`).
 #![allow(dead_code)]
+
+pub mod elf;
+pub mod look;
+pub mod skip;
 
 use std::sync::{Mutex, MutexGuard};
 
-use starry_kmod::console;
-use starry_kmod::platform;
+use starry_kmod::vfs::mount_pseudo;
+use starry_kmod::{RELEASE, console, platform};
+use starry_kmod_fs::mount::Namespace;
+use starry_kmod_fs::rootfs::RootFs;
+use starry_sample_modules::SampleModule;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -55,6 +65,27 @@ impl Kernel {
 
     pub fn pages(&self) -> usize {
         platform::get().module_pages_in_use()
+    }
+}
+
+/// A booted namespace, as a user sees the kernel: the RAM rootfs at `/`
+/// (with the given modules in `/lib/modules/<release>/kernel`), sysfs at
+/// `/sys`, procfs at `/proc`. Each test adds the file helpers it needs.
+pub struct Sys {
+    pub ns: Namespace,
+    _rootfs: RootFs,
+}
+
+pub fn boot(modules: &[SampleModule]) -> Sys {
+    let rootfs = RootFs::new(RELEASE).unwrap();
+    for m in modules {
+        rootfs.add_module(m.name, m.bytes).unwrap();
+    }
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).unwrap();
+    Sys {
+        ns,
+        _rootfs: rootfs,
     }
 }
 
