@@ -29,6 +29,7 @@ pub mod procfs;
 pub mod symbols;
 pub mod syscalls;
 pub mod sysfs;
+pub mod version;
 pub mod vfs;
 
 pub use errno::{Errno, Error, KResult};

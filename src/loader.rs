@@ -22,11 +22,7 @@ use crate::params::{self, Param};
 use crate::platform::{self, PAGE_SIZE, Prot};
 use crate::{kallsyms, kapi, klog};
 
-/// The kernel release (`uname -r`) the module tree is for.
-pub const RELEASE: &str = "6.6.0-starry";
-
-/// The version magic modules must carry (`vermagic=` in `.modinfo`).
-pub const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
+pub use crate::version::{RELEASE, VERMAGIC};
 
 /// finit_module flag: ignore symbol version hashes.
 pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 1;
