@@ -5,7 +5,7 @@
  * and handed to Rust (console.rs) as finished text.
  *
  * The names carry a starry_kmod_ prefix so that, in the user-mode kernel,
- * they never interpose the host C library's own snprintf; src/kapi.rs
+ * they never interpose the host C library's own snprintf; src/kapi/printk.rs
  * exports them to modules under their Linux names.
  */
 #include <stdarg.h>

@@ -1,9 +1,13 @@
-//! Builds the sample modules into real x86_64 ELF relocatable `.ko` files,
-//! the way Linux's kbuild does: compile, generate what modpost would
-//! (`__this_module` and the `.modinfo` it adds: name, vermagic, intree,
-//! depends, srcversion), then partially link with `ld -r -T module.lds`.
-//! The Rust module is built as a self-contained staticlib by a nested cargo
-//! and partially linked the same way.
+//! Builds the sample modules into real x86_64 (and riscv64) ELF relocatable
+//! `.ko` files, the way Linux's kbuild does: generate the headers a kernel
+//! build generates (`generated/utsrelease.h`, `generated/autoconf.h`,
+//! `linux/version.h`) from the kernel's release and version magic
+//! (src/version.rs), compile against `include/` only (`-nostdinc`: no host
+//! header reaches a module), generate what modpost would (`__this_module`
+//! and the `.modinfo` it adds: name, vermagic, intree, depends,
+//! srcversion), then partially link with `ld -r -T module.lds`. The Rust
+//! modules are built as self-contained staticlibs by a nested cargo and
+//! partially linked the same way. Which modules: `src/samples.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::env;
@@ -11,18 +15,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
-const C_MODULES: &[&str] = &[
-    "hello",
-    "params",
-    "initfail",
-    "provider",
-    "consumer",
-    "gpl_consumer",
-    "proprietary",
-    "closed",
-];
-const RUST_MODULES: &[&str] = &["hello_rust", "consumer_rust"];
+// RELEASE and VERMAGIC: the kernel's own (src/version.rs).
+include!("../src/version.rs");
+// SAMPLES: the list of sample modules, in load order.
+include!("src/samples.rs");
 
 const CFLAGS: &[&str] = &[
     "-O2",
@@ -48,6 +44,8 @@ struct Arch {
     /// Sections the architecture's loader expects as placeholders
     /// (Linux's arch module.lds.h), appended to the linker scripts.
     extra_sections: &'static str,
+    /// The architecture's own CONFIG_ options (generated/autoconf.h).
+    config: &'static [&'static str],
 }
 
 const X86_64_CFLAGS: &[&str] = &[
@@ -142,8 +140,11 @@ fn main() {
         cflags: X86_64_CFLAGS,
         rust_target: "x86_64-unknown-linux-gnu",
         extra_sections: "",
+        config: &["X86", "X86_64"],
     };
-    build(&manifest, &out, &host);
+    let modules = samples(&manifest);
+    build(&manifest, &out, &host, &modules);
+    write_list(&out.join("samples.rs"), &modules, "sample");
     // The riscv64 modules (for the ArceOS kernel under QEMU), when the
     // Debian cross compiler is there.
     let rv_cc = env::var("STARRY_RISCV64_CC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
@@ -159,12 +160,188 @@ fn main() {
             cflags: RISCV64_CFLAGS,
             rust_target: "riscv64gc-unknown-none-elf",
             extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
+            config: &["RISCV"],
         };
         let dir = out.join("riscv64");
         fs::create_dir_all(&dir).unwrap();
-        build(&manifest, &dir, &rv);
+        build(&manifest, &dir, &rv, &modules);
+        write_list(&dir.join("samples.rs"), &modules, "rv");
         println!("cargo:rustc-cfg=riscv64_samples");
     }
+}
+
+/// One sample module of `src/samples.rs`.
+struct Sample {
+    name: &'static str,
+    doc: &'static str,
+    /// Written in C (`c/<name>.c`), else Rust (`rust/<name>/`).
+    c: bool,
+}
+
+/// The modules of `SAMPLES`, each with the language its source is in;
+/// every source in `c/` and `rust/` must be listed, and every entry must
+/// have a source.
+fn samples(manifest: &Path) -> Vec<Sample> {
+    let mut found = BTreeMap::new();
+    for (dir, c) in [("c", true), ("rust", false)] {
+        let dir = manifest.join(dir);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = if c && path.extension().is_some_and(|e| e == "c") {
+                path.file_stem()
+            } else if !c && path.join("Cargo.toml").is_file() {
+                path.file_name()
+            } else {
+                continue;
+            };
+            let name = name.unwrap().to_string_lossy().into_owned();
+            if found.insert(name.clone(), c).is_some() {
+                panic!("sample module {name} has both a C and a Rust source");
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for &(name, doc) in SAMPLES {
+        let Some(c) = found.remove(name) else {
+            panic!("src/samples.rs lists {name}, which has no c/{name}.c or rust/{name}/");
+        };
+        out.push(Sample { name, doc, c });
+    }
+    if let Some(name) = found.keys().next() {
+        panic!("sample module {name} is not listed in src/samples.rs");
+    }
+    out
+}
+
+/// The constants of src/lib.rs: one per module with `ALL` in load order
+/// (`sample`), or only `ALL` (`rv`, the riscv64 copies).
+fn write_list(path: &Path, modules: &[Sample], mac: &str) {
+    let mut text = String::from("// generated by sample-modules/build.rs from src/samples.rs\n");
+    let mut all = String::new();
+    for m in modules {
+        if mac == "sample" {
+            let upper = m.name.to_uppercase();
+            text.push_str(&format!(
+                "#[doc = {:?}]\npub const {upper}: SampleModule = sample!({:?});\n",
+                format!("`{}` {}", m.name, m.doc),
+                m.name
+            ));
+            all.push_str(&format!("    {upper},\n"));
+        } else {
+            all.push_str(&format!("    {mac}!({:?}),\n", m.name));
+        }
+    }
+    text.push_str(&format!(
+        "/// Every sample module, in load order (providers first).\n\
+         pub const ALL: &[SampleModule] = &[\n{all}];\n"
+    ));
+    fs::write(path, text).unwrap();
+}
+
+/// The CONFIG_ options the version magic names: each word after the
+/// release is one (Linux's linux/vermagic.h words).
+fn vermagic_config() -> Vec<&'static str> {
+    let words = VERMAGIC
+        .strip_prefix(RELEASE)
+        .expect("VERMAGIC starts with RELEASE");
+    words
+        .split_whitespace()
+        .map(|w| match w {
+            "SMP" => "SMP",
+            "preempt" => "PREEMPT",
+            "preempt_rt" => "PREEMPT_RT",
+            "mod_unload" => "MODULE_UNLOAD",
+            "modversions" => "MODVERSIONS",
+            _ => panic!("VERMAGIC word {w:?} names no known configuration option"),
+        })
+        .collect()
+}
+
+/// The headers a kernel build generates, under `<out>/include`:
+/// generated/utsrelease.h (UTS_RELEASE), generated/autoconf.h (the CONFIG_
+/// options: the version magic's, the architecture's, what any module
+/// kernel has) and linux/version.h (LINUX_VERSION_CODE, KERNEL_VERSION).
+fn generate_headers(out: &Path, arch: &Arch) -> PathBuf {
+    let inc = out.join("include");
+    fs::create_dir_all(inc.join("generated")).unwrap();
+    fs::create_dir_all(inc.join("linux")).unwrap();
+    let banner = "/* generated by sample-modules/build.rs from src/version.rs */\n";
+    fs::write(
+        inc.join("generated/utsrelease.h"),
+        format!("{banner}#define UTS_RELEASE \"{RELEASE}\"\n"),
+    )
+    .unwrap();
+
+    let mut config: Vec<&str> = vec!["MODULES", "64BIT", "PRINTK"];
+    config.extend(vermagic_config());
+    config.extend(arch.config);
+    let mut autoconf = String::from(banner);
+    for c in config {
+        autoconf.push_str(&format!("#define CONFIG_{c} 1\n"));
+    }
+    fs::write(inc.join("generated/autoconf.h"), autoconf).unwrap();
+
+    // "6.6.0-starry": VERSION.PATCHLEVEL.SUBLEVEL, then the local version.
+    let numeric = RELEASE
+        .split(|c: char| !c.is_ascii_digit() && c != '.')
+        .next()
+        .unwrap();
+    let mut v = numeric.split('.').map(|n| n.parse::<u32>().unwrap_or(0));
+    let (a, b, c) = (
+        v.next().unwrap_or(0),
+        v.next().unwrap_or(0),
+        v.next().unwrap_or(0),
+    );
+    fs::write(
+        inc.join("linux/version.h"),
+        format!(
+            "{banner}#define LINUX_VERSION_CODE {}\n\
+             #define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))\n\
+             #define LINUX_VERSION_MAJOR {a}\n\
+             #define LINUX_VERSION_PATCHLEVEL {b}\n\
+             #define LINUX_VERSION_SUBLEVEL {c}\n",
+            (a << 16) + (b << 8) + c.min(255)
+        ),
+    )
+    .unwrap();
+    inc
+}
+
+/// The compiler's own header directory (stdarg.h, stddef.h...), the one
+/// system directory a module may see (`-nostdinc -isystem`).
+fn compiler_include(cc: &str) -> PathBuf {
+    PathBuf::from(output(Command::new(cc).arg("-print-file-name=include")).trim())
+}
+
+/// A C compile as Kbuild does it for a module object: only the kernel's
+/// headers and the compiler's own, kconfig.h and compiler_types.h first,
+/// MODULE, KBUILD_MODNAME and KBUILD_BASENAME defined.
+fn cc_module(arch: &Arch, includes: &[&Path], name: &str, src: &Path, obj: &Path) -> Command {
+    let base = src.file_stem().unwrap().to_string_lossy().into_owned();
+    let mut cmd = Command::new(&arch.cc);
+    cmd.args(CFLAGS)
+        .args(arch.cflags)
+        .arg("-nostdinc")
+        .arg("-isystem")
+        .arg(compiler_include(&arch.cc));
+    for dir in includes {
+        cmd.arg("-I").arg(dir);
+    }
+    cmd.args([
+        "-include",
+        "linux/kconfig.h",
+        "-include",
+        "linux/compiler_types.h",
+    ])
+    .args(["-D__KERNEL__", "-DMODULE"])
+    .arg(format!("-DKBUILD_BASENAME=\"{base}\""))
+    .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
+    .arg("-c")
+    .arg(src)
+    .arg("-o")
+    .arg(obj);
+    cmd
 }
 
 /// A linker script with the architecture's placeholder sections added.
@@ -188,33 +365,34 @@ fn script(base: &Path, arch: &Arch, out: &Path) -> PathBuf {
     path
 }
 
-fn build(manifest: &Path, out: &Path, arch: &Arch) {
+fn build(manifest: &Path, out: &Path, arch: &Arch, modules: &[Sample]) {
     let include = manifest.join("include");
+    let generated = generate_headers(out, arch);
+    let includes = [generated.as_path(), include.as_path()];
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("../src/version.rs").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest.join("src/samples.rs").display()
+    );
     let lds = script(&manifest.join("module.lds"), arch, out);
     println!("cargo:rerun-if-changed={}", include.display());
     println!(
         "cargo:rerun-if-changed={}",
         manifest.join("module.lds").display()
     );
-    let cc = &arch.cc;
     let ld = format!("{}ld", arch.binutils);
     let nm = format!("{}nm", arch.binutils);
     // 1. compile every C module's object.
     let mut objs = BTreeMap::new();
-    for name in C_MODULES {
+    for m in modules.iter().filter(|m| m.c) {
+        let name = m.name;
         let src = manifest.join("c").join(format!("{name}.c"));
         println!("cargo:rerun-if-changed={}", src.display());
         let obj = out.join(format!("{name}.o"));
-        run(Command::new(cc)
-            .args(CFLAGS)
-            .args(arch.cflags)
-            .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
-            .arg("-I")
-            .arg(&include)
-            .arg("-c")
-            .arg(&src)
-            .arg("-o")
-            .arg(&obj));
+        run(&mut cc_module(arch, &includes, name, &src, &obj));
         objs.insert(name.to_string(), (src, obj));
     }
 
@@ -242,13 +420,15 @@ fn build(manifest: &Path, out: &Path, arch: &Arch) {
         let mut modc = String::from(
             "/* generated by sample-modules/build.rs, as Linux's modpost would */\n\
              #include <linux/module.h>\n\
+             #define INCLUDE_VERMAGIC\n\
+             #include <linux/vermagic.h>\n\
              extern int init_module(void) __attribute__((weak));\n\
              extern void cleanup_module(void) __attribute__((weak));\n\
              struct module __this_module __used __section(\".gnu.linkonce.this_module\") = {\n\
              \t.name = KBUILD_MODNAME,\n\t.init = init_module,\n\t.exit = cleanup_module,\n};\n\
-             MODULE_INFO(name, KBUILD_MODNAME);\nMODULE_INFO(intree, \"Y\");\n",
+             MODULE_INFO(name, KBUILD_MODNAME);\nMODULE_INFO(intree, \"Y\");\n\
+             MODULE_INFO(vermagic, VERMAGIC_STRING);\n",
         );
-        modc.push_str(&format!("MODULE_INFO(vermagic, \"{VERMAGIC}\");\n"));
         modc.push_str(&format!(
             "MODULE_INFO(depends, \"{}\");\n",
             deps.into_iter().collect::<Vec<_>>().join(",")
@@ -262,16 +442,7 @@ fn build(manifest: &Path, out: &Path, arch: &Arch) {
         let modc_path = out.join(format!("{name}.mod.c"));
         fs::write(&modc_path, modc).unwrap();
         let modo = out.join(format!("{name}.mod.o"));
-        run(Command::new(cc)
-            .args(CFLAGS)
-            .args(arch.cflags)
-            .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
-            .arg("-I")
-            .arg(&include)
-            .arg("-c")
-            .arg(&modc_path)
-            .arg("-o")
-            .arg(&modo));
+        run(&mut cc_module(arch, &includes, name, &modc_path, &modo));
         run(Command::new(&ld)
             .arg("-r")
             .arg("-T")
@@ -280,6 +451,7 @@ fn build(manifest: &Path, out: &Path, arch: &Arch) {
             .arg(&modo)
             .arg("-o")
             .arg(out.join(format!("{name}.ko"))));
+        check_vermagic(&out.join(format!("{name}.ko")));
     }
 
     // 4. Rust modules: a nested cargo builds each as a self-contained
@@ -292,7 +464,8 @@ fn build(manifest: &Path, out: &Path, arch: &Arch) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let target = arch.rust_target;
-    for name in RUST_MODULES {
+    for m in modules.iter().filter(|m| !m.c) {
+        let name = m.name;
         let dir = manifest.join("rust").join(name);
         println!("cargo:rerun-if-changed={}", dir.join("src").display());
         println!(
@@ -351,5 +524,16 @@ fn build(manifest: &Path, out: &Path, arch: &Arch) {
             link.args(["-u", "rust_eh_personality"]).arg(&lib);
         }
         run(link.arg("-o").arg(out.join(format!("{name}.ko"))));
+        check_vermagic(&out.join(format!("{name}.ko")));
+    }
+}
+
+/// A built module must carry the kernel's version magic, whole: what the
+/// headers composed (VERMAGIC_STRING) and what the kernel compares with.
+fn check_vermagic(ko: &Path) {
+    let bytes = fs::read(ko).unwrap();
+    let entry = format!("vermagic={VERMAGIC}\0");
+    if !bytes.windows(entry.len()).any(|w| w == entry.as_bytes()) {
+        panic!("{}: no `vermagic={VERMAGIC}` in .modinfo", ko.display());
     }
 }

@@ -16,8 +16,8 @@ use kmod_loader::{KernelModuleHelper, ModuleLoader, ModuleOwner, SectionMemOps, 
 
 use crate::elf::{self, CheckedElf};
 use crate::errno::{Errno, Error, KResult};
-use crate::memory::layout::{Layout, OUT_OF_MEMORY, SectionMem};
 use crate::memory::LoadedSection;
+use crate::memory::layout::{Layout, OUT_OF_MEMORY, SectionMem};
 use crate::platform::{self, PAGE_SIZE, Prot};
 
 /// A module image copied into 8-aligned memory (kmod-loader casts

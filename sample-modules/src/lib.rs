@@ -1,14 +1,16 @@
 //! The sample modules, built by `build.rs` into real ELF relocatable `.ko`
 //! files for the host architecture (x86_64) as part of `cargo build`.
 //!
-//! Each module is available as its path on disk and as embedded bytes.
+//! Each module is available as its path on disk and as embedded bytes;
+//! which modules there are is `src/samples.rs`.
 //! When Debian's riscv64 cross compiler is installed, the same modules are
 //! also built for riscv64 ([`riscv64`], for the ArceOS kernel under QEMU).
 #![no_std]
 
-/// The version magic every sample module carries in `.modinfo`; the kernel
-/// refuses modules whose vermagic differs (see `starry_kmod::VERMAGIC`).
-pub const VERMAGIC: &str = "6.6.0-starry SMP mod_unload";
+// RELEASE and VERMAGIC, the kernel's (src/version.rs): every sample module
+// carries VERMAGIC in `.modinfo`; the kernel refuses modules whose vermagic
+// differs (see `starry_kmod::VERMAGIC`).
+include!("../../src/version.rs");
 
 /// One built sample module.
 #[derive(Debug, Clone, Copy)]
@@ -31,42 +33,8 @@ macro_rules! sample {
     };
 }
 
-/// `hello` (C): greets at init and exit.
-pub const HELLO: SampleModule = sample!("hello");
-/// `params` (C): int, bool, charp, ulong and a perm-0 short parameter.
-pub const PARAMS: SampleModule = sample!("params");
-/// `initfail` (C): init returns its `err` parameter (default -ENODEV).
-pub const INITFAIL: SampleModule = sample!("initfail");
-/// `hello_rust` (Rust, kmod-tools macros).
-pub const HELLO_RUST: SampleModule = sample!("hello_rust");
-
-/// `provider` (C): EXPORT_SYMBOL(provider_add), EXPORT_SYMBOL_GPL(provider_secret).
-pub const PROVIDER: SampleModule = sample!("provider");
-/// `consumer` (C, GPL): uses provider_add.
-pub const CONSUMER: SampleModule = sample!("consumer");
-/// `gpl_consumer` (C, GPL v2): uses the GPL-only provider_secret.
-pub const GPL_CONSUMER: SampleModule = sample!("gpl_consumer");
-/// `proprietary` (C, Proprietary): tries provider_secret; must be refused.
-pub const PROPRIETARY: SampleModule = sample!("proprietary");
-/// `closed` (C, Proprietary): uses provider_add; its `pin` parameter takes
-/// or drops a reference on itself (try_module_get/module_put).
-pub const CLOSED: SampleModule = sample!("closed");
-/// `consumer_rust` (Rust): uses the C provider's provider_add.
-pub const CONSUMER_RUST: SampleModule = sample!("consumer_rust");
-
-/// Every sample module, in a sensible load order (providers first).
-pub const ALL: &[SampleModule] = &[
-    HELLO,
-    PARAMS,
-    HELLO_RUST,
-    INITFAIL,
-    PROVIDER,
-    CONSUMER,
-    GPL_CONSUMER,
-    PROPRIETARY,
-    CLOSED,
-    CONSUMER_RUST,
-];
+// One constant per module of src/samples.rs, and ALL.
+include!(concat!(env!("OUT_DIR"), "/samples.rs"));
 
 /// The same modules built for riscv64 (medany, no relaxation), for the
 /// in-kernel backend.
@@ -84,19 +52,8 @@ pub mod riscv64 {
         };
     }
 
-    /// Every sample module for riscv64, providers first.
-    pub const ALL: &[SampleModule] = &[
-        rv!("hello"),
-        rv!("params"),
-        rv!("hello_rust"),
-        rv!("initfail"),
-        rv!("provider"),
-        rv!("consumer"),
-        rv!("gpl_consumer"),
-        rv!("proprietary"),
-        rv!("closed"),
-        rv!("consumer_rust"),
-    ];
+    // ALL, for riscv64.
+    include!(concat!(env!("OUT_DIR"), "/riscv64/samples.rs"));
 }
 
 /// Looks a sample module up by name.

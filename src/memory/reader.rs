@@ -61,6 +61,18 @@ pub struct KernelParamOps {
 // SAFETY: integers only.
 unsafe impl ModuleData for KernelParamOps {}
 
+impl From<&kmod_tools::kernel_param_ops> for KernelParamOps {
+    /// The addresses of a kernel-side ops table (the standard `param_ops_*`).
+    fn from(o: &kmod_tools::kernel_param_ops) -> Self {
+        KernelParamOps {
+            flags: o.flags,
+            set: o.set.map_or(0, |f| f as usize),
+            get: o.get.map_or(0, |f| f as usize),
+            free: o.free.map_or(0, |f| f as usize),
+        }
+    }
+}
+
 /// Linux's `struct kernel_symbol` without PREL32: absolute pointers.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

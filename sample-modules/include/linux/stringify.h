@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* <linux/stringify.h>: a macro argument as a string, after expansion. */
+#ifndef __LINUX_STRINGIFY_H
+#define __LINUX_STRINGIFY_H
+
+#define __stringify_1(x...)	#x
+#define __stringify(x...)	__stringify_1(x)
+
+#define FILE_LINE	__FILE__ ":" __stringify(__LINE__)
+
+#endif /* __LINUX_STRINGIFY_H */

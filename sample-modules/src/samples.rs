@@ -1,0 +1,37 @@
+// The sample modules: the one list everything derives from. build.rs
+// builds each (the C ones from c/<name>.c, the Rust ones from
+// rust/<name>/), refuses a source missing here or an entry without a
+// source, and generates the constants of src/lib.rs from it.
+//
+// Plain constants, no imports: build.rs `include!`s this file.
+
+/// Every sample module as (name, what it is), in load order: providers
+/// before the modules that use them (also the kernel's `modules.order`).
+pub const SAMPLES: &[(&str, &str)] = &[
+    ("hello", "(C): greets at init and exit."),
+    (
+        "params",
+        "(C): int, bool, charp, ulong and a perm-0 short parameter.",
+    ),
+    ("hello_rust", "(Rust, kmod-tools macros)."),
+    (
+        "initfail",
+        "(C): init returns its `err` parameter (default -ENODEV).",
+    ),
+    (
+        "provider",
+        "(C): EXPORT_SYMBOL(provider_add), EXPORT_SYMBOL_GPL(provider_secret).",
+    ),
+    ("consumer", "(C, GPL): uses provider_add."),
+    ("gpl_consumer", "(C, GPL v2): uses the GPL-only provider_secret."),
+    (
+        "proprietary",
+        "(C, Proprietary): tries provider_secret; must be refused.",
+    ),
+    (
+        "closed",
+        "(C, Proprietary): uses provider_add; its `pin` parameter takes or drops \
+         a reference on itself (try_module_get/module_put).",
+    ),
+    ("consumer_rust", "(Rust): uses the C provider's provider_add."),
+];

@@ -1,0 +1,84 @@
+//! The kernel API exported to modules: the names a module's undefined
+//! symbols resolve against (Linux's EXPORT_SYMBOL table of the kernel).
+//!
+//! Only these names resolve; the rest of the kernel image is visible in
+//! kallsyms but not linkable, as on Linux.
+//!
+//! One file per API area, each with Linux's names and its own export list
+//! (`EXPORTS`); the table here is those lists chained. A new area (procfs,
+//! sysfs, locks, time, char devices...) is a new file and one line in
+//! [`AREAS`]. Its C side, where it has one, is `sample-modules/include/
+//! linux/<header>.h` of the same Linux name.
+
+pub mod module;
+pub mod params;
+pub mod printk;
+pub mod slab;
+pub mod string;
+
+pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
+pub use printk::starry_kmod_printk_emit;
+pub use slab::{ZERO_SIZE_PTR, kfree, kmalloc, kmalloc_bytes_in_use, kzalloc};
+pub use string::{
+    kapi_memcmp, kapi_memcpy, kapi_memmove, kapi_memset, kapi_strcmp, kapi_strlen, kapi_strncmp,
+};
+
+/// How an export gives its address (a function's address is not a
+/// constant, so each entry computes it).
+pub(crate) type AddrFn = fn() -> usize;
+
+/// Every area's exports, in table order: name -> address of everything
+/// modules may link against, as Linux's EXPORT_SYMBOL list of the kernel
+/// image.
+const AREAS: &[&[(&str, AddrFn)]] = &[
+    printk::EXPORTS,
+    slab::EXPORTS,
+    string::EXPORTS,
+    module::EXPORTS,
+    params::EXPORTS,
+];
+
+fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {
+    AREAS.iter().flat_map(|area| area.iter())
+}
+
+/// The address of an exported kernel symbol.
+pub fn lookup(name: &str) -> Option<usize> {
+    table().find(|(n, _)| *n == name).map(|(_, f)| f())
+}
+
+/// Every exported kernel symbol, as (name, address).
+pub fn exports() -> impl Iterator<Item = (&'static str, usize)> {
+    table().map(|(n, f)| (*n, f()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_resolve() {
+        let names: alloc::vec::Vec<_> = exports().map(|(n, _)| n).collect();
+        for (i, n) in names.iter().enumerate() {
+            assert!(!names[..i].contains(n), "{n} exported twice");
+            assert!(lookup(n).is_some());
+        }
+    }
+
+    #[test]
+    fn std_ops_are_exported_at_their_address() {
+        for s in params::STD_OPS {
+            assert_eq!(lookup(s.name), Some(s.addr()));
+            assert_eq!(params::std_ops(s.addr()).map(|t| t.name), Some(s.name));
+        }
+        assert!(params::std_ops(0).is_none());
+        let charp = params::std_ops_by_name("param_ops_charp").unwrap();
+        assert!(charp.is_charp() && !charp.noarg());
+        assert!(params::std_ops_by_name("param_ops_bool").unwrap().noarg());
+        assert!(
+            params::std_ops_by_name("param_ops_invbool")
+                .unwrap()
+                .is_invbool()
+        );
+    }
+}
