@@ -693,7 +693,7 @@ pub fn load(image: &[u8], args: &[u8], flags: u32) -> KResult<Arc<Module>> {
     let words = aligned_copy(image);
     // SAFETY: the u64 buffer holds image.len() initialised bytes.
     let data = unsafe { core::slice::from_raw_parts(words.as_ptr() as *const u8, image.len()) };
-    let elf = elf::check(data).inspect_err(|e| klog!(level::ERR, "module: {}", e.msg))?;
+    let elf = elf::check(data).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
     let taint_mask = check_modinfo(&elf, flags).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
     let reserved = module::reserve(&elf.name).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
     let gpl_ok = taint_mask & (1 << taint::PROPRIETARY_MODULE) == 0;

@@ -58,21 +58,21 @@ pub(super) fn section_indices(sections: &[Section]) -> KResult<Indices> {
 ///   exactly `STRUCT_MODULE_SIZE` bytes;
 /// - `__param`, if any, is allocated PROGBITS holding a whole number of
 ///   `kernel_param`s.
-pub(super) fn module_sections(sections: &[Section], index: &Indices, name: &str) -> KResult<usize> {
+pub(super) fn module_sections(sections: &[Section], index: &Indices) -> KResult<usize> {
     let this_module = index
         .this_module
-        .ok_or_else(|| bad(format!("{name}: no .gnu.linkonce.this_module section")))?;
+        .ok_or_else(|| bad("no .gnu.linkonce.this_module section"))?;
     let s = &sections[this_module];
     if s.sh_type != SHT_PROGBITS || !s.is_alloc() || s.size != STRUCT_MODULE_SIZE {
         return Err(bad(format!(
-            "{name}: .gnu.linkonce.this_module must be allocated data of {STRUCT_MODULE_SIZE} bytes (struct module)"
+            ".gnu.linkonce.this_module must be allocated data of {STRUCT_MODULE_SIZE} bytes (struct module)"
         )));
     }
     if let Some(p) = index.param {
         let s = &sections[p];
         if s.sh_type != SHT_PROGBITS || !s.is_alloc() || !s.size.is_multiple_of(KERNEL_PARAM_SIZE) {
             return Err(bad(format!(
-                "{name}: __param must be allocated data, a whole number of {KERNEL_PARAM_SIZE}-byte kernel_params"
+                "__param must be allocated data, a whole number of {KERNEL_PARAM_SIZE}-byte kernel_params"
             )));
         }
     }

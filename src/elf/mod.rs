@@ -195,35 +195,88 @@ fn loader_allocates(s: &Section) -> bool {
 /// relocation. Each step checks what its doc comment lists and hands the
 /// next one what it established. Last, [`plan::plan_allocations`] predicts
 /// what the loader will allocate.
+///
+/// An error's message is the whole log line: `module: ...` until the
+/// module's name is known from `.modinfo`, `<name>: ...` after.
 pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     let image = Image(data);
+    let id = identify(image).map_err(|e| from("module", e))?;
+    let (this_module, symbols, plan) = check_named(image, &id).map_err(|e| from(&id.name, e))?;
+    Ok(CheckedElf {
+        sections: id.sections,
+        symbols,
+        modinfo: id.modinfo,
+        name: id.name,
+        this_module,
+        param: id.index.param,
+        plan,
+    })
+}
+
+/// What the steps up to `.modinfo` establish.
+struct Identified {
+    ehdr: raw::Elf64Ehdr,
+    shdrs: Vec<raw::Elf64Shdr>,
+    sections: Vec<Section>,
+    index: index::Indices,
+    modinfo: Vec<(String, String)>,
+    name: String,
+}
+
+/// The steps up to and including `.modinfo`, which names the module.
+fn identify(image: Image<'_>) -> KResult<Identified> {
     let ehdr = headers::header(image)?;
     let shdrs = headers::section_headers(image, &ehdr)?;
     let sections = headers::section_names(image, &ehdr, &shdrs)?;
     let index = index::section_indices(&sections)?;
     let (modinfo, name) = modinfo::modinfo(image, &sections, index.modinfo)?;
-    let this_module = index::module_sections(&sections, &index, &name)?;
-    let symtab = symbols::symbol_table(image, &shdrs)?;
-    let symbols = symbols::symbols(image, &symtab, shdrs.len())?;
-    let relocs = relocs::Relocations {
-        image,
-        machine: ehdr.e_machine,
-        shdrs: &shdrs,
-        sections: &sections,
-        symtab: symtab.index,
-        symbols: &symbols,
-    };
-    let gotpcrel = relocs.check(&name)?;
-    let plan = plan::plan_allocations(ehdr.e_machine, &sections, gotpcrel);
-    Ok(CheckedElf {
+    Ok(Identified {
+        ehdr,
+        shdrs,
         sections,
-        symbols,
+        index,
         modinfo,
         name,
-        this_module,
-        param: index.param,
-        plan,
     })
+}
+
+/// The steps after `.modinfo`: `struct module` and `__param`, the symbols,
+/// the relocations; then the allocation plan.
+fn check_named(
+    image: Image<'_>,
+    id: &Identified,
+) -> KResult<(usize, Vec<Symbol>, Vec<PlannedAlloc>)> {
+    let this_module = index::module_sections(&id.sections, &id.index)?;
+    let symtab = symbols::symbol_table(image, &id.shdrs)?;
+    let symbols = symbols::symbols(image, &symtab, &id.sections)?;
+    let gotpcrel = relocs::Relocations {
+        image,
+        machine: id.ehdr.e_machine,
+        shdrs: &id.shdrs,
+        sections: &id.sections,
+        symtab: symtab.index,
+        symbols: &symbols,
+    }
+    .check()?;
+    let plan = plan::plan_allocations(id.ehdr.e_machine, &id.sections, gotpcrel);
+    Ok((this_module, symbols, plan))
+}
+
+/// The error as a whole log line: `who: message`, errno kept.
+fn from(who: &str, e: Error) -> Error {
+    Error::new(e.errno, alloc::format!("{who}: {}", e.msg))
+}
+
+/// How messages name symbol `i`: by its name; a section symbol (STT_SECTION,
+/// which has none) by its section's; otherwise by its index.
+fn symbol_label(i: usize, sym: &Symbol, sections: &[Section]) -> String {
+    if !sym.name.is_empty() {
+        return sym.name.clone();
+    }
+    match sections.get(usize::from(sym.shndx)) {
+        Some(s) if sym.kind() == STT_SECTION && sym.shndx != SHN_UNDEF => s.name.clone(),
+        _ => alloc::format!("{i}"),
+    }
 }
 
 /// Linux's rules for a module name: 1..=55 bytes, no `/`, not `.` or `..`.

@@ -6,7 +6,7 @@ use alloc::format;
 
 use super::consts::*;
 use super::raw::{Elf64Rela, Elf64Shdr, Elf64Struct, Image};
-use super::{Section, Symbol, bad, loader_allocates};
+use super::{Section, Symbol, bad, loader_allocates, symbol_label};
 use crate::errno::KResult;
 
 /// x86_64's R_X86_64_GOTPCREL: the loader fills a `.got` entry for each.
@@ -56,7 +56,7 @@ impl Relocations<'_> {
     ///
     /// Checks, besides [`Self::section`] and [`Self::entry`] for each:
     /// - GOTPCREL relocations have a `.got` for the loader to fill.
-    pub(super) fn check(&self, name: &str) -> KResult<usize> {
+    pub(super) fn check(&self) -> KResult<usize> {
         let mut gotpcrel = 0;
         for (ri, sh) in self.shdrs.iter().enumerate() {
             if sh.sh_type != SHT_RELA || !self.section(ri, sh)? {
@@ -71,9 +71,7 @@ impl Relocations<'_> {
             }
         }
         if gotpcrel > 0 && !self.sections.iter().any(|s| s.name == ".got") {
-            return Err(bad(format!(
-                "{name}: GOTPCREL relocations but no .got section"
-            )));
+            return Err(bad("GOTPCREL relocations but no .got section"));
         }
         Ok(gotpcrel)
     }
@@ -158,7 +156,8 @@ impl Relocations<'_> {
         {
             return Err(bad(format!(
                 "{rname}[{k}]: refers to symbol `{}' in {}, which is not loaded",
-                sym.name, self.sections[sidx].name
+                symbol_label(r_sym, sym, self.sections),
+                self.sections[sidx].name
             )));
         }
         Ok(true)

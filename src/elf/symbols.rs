@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use super::consts::*;
 use super::raw::{Elf64Shdr, Elf64Struct, Elf64Sym, Image};
-use super::{Symbol, bad, str_at};
+use super::{Section, Symbol, bad, str_at, symbol_label};
 use crate::errno::KResult;
 
 /// The symbol table's header and its string table.
@@ -62,7 +62,7 @@ pub(super) fn symbol_table<'a>(image: Image<'a>, shdrs: &[Elf64Shdr]) -> KResult
     Ok(SymbolTable { index, hdr, strtab })
 }
 
-/// Every symbol of the table; `nsections` is the section count.
+/// Every symbol of the table.
 ///
 /// Checks:
 /// - entry 0 is the null symbol (relocations may name it);
@@ -73,7 +73,7 @@ pub(super) fn symbol_table<'a>(image: Image<'a>, shdrs: &[Elf64Shdr]) -> KResult
 pub(super) fn symbols(
     image: Image<'_>,
     table: &SymbolTable<'_>,
-    nsections: usize,
+    sections: &[Section],
 ) -> KResult<Vec<Symbol>> {
     let count = table.hdr.sh_size / Elf64Sym::SIZE as u64;
     let mut symbols = Vec::with_capacity(count as usize);
@@ -94,7 +94,7 @@ pub(super) fn symbols(
                 return Err(bad(String::from("symbol 0 is not the null symbol")));
             }
         } else {
-            symbol(i, &sym, nsections)?;
+            symbol(i as usize, &sym, sections)?;
         }
         symbols.push(sym);
     }
@@ -102,28 +102,29 @@ pub(super) fn symbols(
 }
 
 /// Symbol `i` > 0 (see [`symbols`]).
-fn symbol(i: u64, sym: &Symbol, nsections: usize) -> KResult<()> {
+fn symbol(i: usize, sym: &Symbol, sections: &[Section]) -> KResult<()> {
     let shndx = sym.shndx;
+    let label = || symbol_label(i, sym, sections);
     if shndx == SHN_COMMON {
         return Err(bad(format!(
             "common symbol {}: please compile with -fno-common",
-            sym.name
+            label()
         )));
     }
     if shndx != SHN_ABS && shndx >= SHN_LORESERVE {
         return Err(bad(format!(
             "symbol {} has reserved section index {shndx:#x}",
-            sym.name
+            label()
         )));
     }
-    if shndx != SHN_ABS && usize::from(shndx) >= nsections {
+    if shndx != SHN_ABS && usize::from(shndx) >= sections.len() {
         return Err(bad(format!(
             "symbol {} has section index {shndx} out of range",
-            sym.name
+            label()
         )));
     }
     if sym.kind() == STT_TLS {
-        return Err(bad(format!("thread-local symbol {} in a module", sym.name)));
+        return Err(bad(format!("thread-local symbol {} in a module", label())));
     }
     if shndx == SHN_UNDEF && sym.name.is_empty() {
         return Err(bad(format!("undefined symbol {i} has no name")));
