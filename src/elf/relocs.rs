@@ -125,7 +125,8 @@ impl Relocations<'_> {
     /// - a symbol index within the symbol table;
     /// - the bytes it writes lie within the target section;
     /// - its symbol is undefined (resolved against the kernel), absolute,
-    ///   or in a section the loader allocates.
+    ///   or in a section the loader allocates (one that is empty when the
+    ///   symbol is at its start).
     fn entry(&self, ri: usize, k: u64, rela: &Elf64Rela) -> KResult<bool> {
         let rname = &self.sections[ri].name;
         let tsec = &self.sections[self.shdrs[ri].sh_info as usize];
@@ -149,15 +150,29 @@ impl Relocations<'_> {
         if width == 0 {
             return Ok(false);
         }
-        let sidx = sym.shndx as usize;
-        if sym.shndx != SHN_UNDEF
-            && sym.shndx != SHN_ABS
-            && (!loader_allocates(&self.sections[sidx]) || self.sections[sidx].size == 0)
-        {
+        if sym.shndx == SHN_UNDEF || sym.shndx == SHN_ABS {
+            return Ok(true);
+        }
+        // In range: the symbol step checked every other index.
+        let ssec = &self.sections[usize::from(sym.shndx)];
+        if !loader_allocates(ssec) {
             return Err(bad(format!(
                 "{rname}[{k}]: refers to symbol `{}' in {}, which is not loaded",
                 symbol_label(r_sym, sym, self.sections),
-                self.sections[sidx].name
+                ssec.name
+            )));
+        }
+        // Linux places an empty allocated section like any other (the
+        // everyday `static struct lock_class_key key;`, an empty struct in
+        // .bss), so relocations against it are valid; the loader must give
+        // it an address (kmod-loader 0.3.1 skips empty sections). A symbol
+        // at its start, which is also its end, is fine; one past it is not.
+        if ssec.size == 0 && sym.value > 0 {
+            return Err(bad(format!(
+                "{rname}[{k}]: refers to symbol `{}' at {:#x} in {}, which is empty",
+                symbol_label(r_sym, sym, self.sections),
+                sym.value,
+                ssec.name
             )));
         }
         Ok(true)
