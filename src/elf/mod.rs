@@ -180,7 +180,8 @@ fn str_at(table: &[u8], off: u32, what: impl Fn() -> String) -> KResult<String> 
 }
 
 /// Whether kmod-loader allocates this section: SHF_ALLOC and not on its
-/// skip list (it ignores the size here; see [`plan`] for that).
+/// skip list, whatever its size (kmod-loader 0.3.1 also skips empty
+/// sections; [`plan`] predicts that).
 fn loader_allocates(s: &Section) -> bool {
     s.is_alloc() && !LOADER_SKIPS.iter().any(|p| s.name.starts_with(p))
 }
