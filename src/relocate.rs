@@ -18,6 +18,7 @@ use crate::elf::{self, CheckedElf};
 use crate::errno::{Errno, Error, KResult};
 use crate::memory::LoadedSection;
 use crate::memory::layout::{Layout, OUT_OF_MEMORY, SectionMem};
+use crate::memory::plan::PlannedAlloc;
 use crate::platform::{self, PAGE_SIZE, Prot};
 
 /// A module image copied into 8-aligned memory (kmod-loader casts
@@ -172,7 +173,7 @@ pub fn relocate(
     layout.alloc_regions()?;
     let anchor = &ZERO_SIZE_ANCHOR as *const u8 as usize;
     for (i, s) in elf.sections.iter().enumerate() {
-        if s.is_alloc() && s.size == 0 && !elf::loader_skips(&s.name) {
+        if s.size == 0 && elf::loader_allocates(s) {
             image
                 .set_sh_addr(i, layout.zero_size_addr(s, anchor))
                 .ok_or_else(|| Error::new(Errno::ENOEXEC, "section table outside the image"))?;
@@ -204,25 +205,29 @@ pub fn relocate(
     })?;
     Ok(Relocated {
         owner,
-        sections: place_sections(elf, &ctx.allocs)?,
+        sections: place_sections(elf, ctx.layout.plan(), &ctx.allocs)?,
         core_pages: ctx.layout.core_pages,
         init_pages: ctx.layout.init_pages,
     })
 }
 
 /// Matches the loader's allocations with the sections they hold.
-fn place_sections(elf: &CheckedElf, allocs: &[(usize, usize)]) -> KResult<Vec<LoadedSection>> {
-    if allocs.len() != elf.plan.len() {
+fn place_sections(
+    elf: &CheckedElf,
+    plan: &[PlannedAlloc],
+    allocs: &[(usize, usize)],
+) -> KResult<Vec<LoadedSection>> {
+    if allocs.len() != plan.len() {
         crate::bail!(
             ENOEXEC,
             "{}: loader made {} allocations, {} sections expected",
             elf.name,
             allocs.len(),
-            elf.plan.len()
+            plan.len()
         );
     }
     let mut out = Vec::with_capacity(allocs.len());
-    for (p, &(addr, len)) in elf.plan.iter().zip(allocs) {
+    for (p, &(addr, len)) in plan.iter().zip(allocs) {
         let s = &elf.sections[p.index];
         let size = p.size.unwrap_or(len);
         if size.div_ceil(PAGE_SIZE) * PAGE_SIZE != len || addr == 0 {

@@ -10,7 +10,9 @@ pub const PROPRIETARY_MODULE: u32 = 0;
 /// Module forced in (F).
 pub const FORCED_MODULE: u32 = 1;
 /// Module forced out (R; kernel-wide only).
-pub const FORCED_RMMOD: u32 = 7;
+pub const FORCED_RMMOD: u32 = 3;
+/// The kernel died: an Oops (D; kernel-wide only).
+pub const DIE: u32 = 7;
 /// Staging driver (C).
 pub const CRAP: u32 = 10;
 /// Out-of-tree module (O).

@@ -95,3 +95,28 @@ fn a_forced_load_says_bad_vermagic_as_linux_does() {
     assert!(module::find("hello").unwrap().info().taint.contains('F'));
     delete_module("hello", O_NONBLOCK).unwrap();
 }
+
+#[test]
+fn an_empty_static_lock_class_key_gets_a_real_address() {
+    let mut k = kernel();
+    let before = k.pages();
+    let m = starry_kmod::init_module(starry_sample_modules::LOCKKEY.bytes, b"")
+        .map(|_| module::find("lockkey").unwrap())
+        .unwrap_or_else(|e| panic!("lockkey refused: {e}"));
+    let log = k.log();
+    let line = log
+        .iter()
+        .find_map(|l| l.strip_prefix("lockkey: key at "))
+        .unwrap_or_else(|| panic!("no address printed: {log:?}"));
+    let addr = usize::from_str_radix(line.trim(), 16).unwrap();
+    // Inside the module's own memory (its data region), like Linux lays
+    // an empty .bss out among the module's data.
+    let secs = m.sections();
+    assert!(
+        secs.iter()
+            .any(|s| s.flags & 1 != 0 && addr >= s.addr && addr <= s.addr + s.size),
+        "{addr:#x} not in the module's writable sections {secs:?}"
+    );
+    delete_module("lockkey", O_NONBLOCK).unwrap();
+    assert_eq!(k.pages(), before);
+}

@@ -34,4 +34,8 @@ pub const SAMPLES: &[(&str, &str)] = &[
          a reference on itself (try_module_get/module_put).",
     ),
     ("consumer_rust", "(Rust): uses the C provider's provider_add."),
+    (
+        "lockkey",
+        "(C): an empty static struct lock_class_key in an empty .bss, address taken.",
+    ),
 ];

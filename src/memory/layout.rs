@@ -2,8 +2,8 @@
 //! [`ModMemType`] into shared [`ModuleMemory`] regions, as Linux lays a
 //! module out, instead of one page-rounded allocation per section.
 //!
-//! kmod-loader asks for each section separately, in the order the ELF check
-//! predicted ([`CheckedElf::plan`]), and gets its place in its type's
+//! kmod-loader asks for each section separately, in the order
+//! [`plan_allocations`] predicts, and gets its place in its type's
 //! region. It changes protections only after every relocation, so a region
 //! is writable while any of its sections is being written.
 
@@ -15,6 +15,7 @@ use crate::elf::{CheckedElf, Section};
 use crate::errno::{Errno, Error, KResult};
 use crate::platform::{PAGE_SIZE, Prot};
 
+use super::plan::{PlannedAlloc, plan_allocations};
 use super::{ModMemType, ModuleMemory};
 
 /// Where one planned section goes.
@@ -66,6 +67,7 @@ fn mem_type(s: &Section, frobbed: bool) -> ModMemType {
 /// The layout of one load: a slot per planned section, in the loader's
 /// allocation order, and the regions as they are allocated.
 pub struct Layout {
+    plan: Vec<PlannedAlloc>,
     slots: Vec<Slot>,
     sizes: [usize; 5],
     regions: [Option<Arc<ModuleMemory>>; 5],
@@ -79,9 +81,10 @@ pub struct Layout {
 impl Layout {
     /// Lays out the sections of a checked image.
     pub fn new(elf: &CheckedElf) -> Layout {
+        let plan = plan_allocations(elf);
         let mut sizes = [0usize; 5];
-        let mut slots = Vec::with_capacity(elf.plan.len());
-        for p in &elf.plan {
+        let mut slots = Vec::with_capacity(plan.len());
+        for p in &plan {
             let s = &elf.sections[p.index];
             let ty = mem_type(s, p.frobbed);
             slots.push(match p.size {
@@ -98,6 +101,7 @@ impl Layout {
             });
         }
         Layout {
+            plan,
             slots,
             sizes,
             regions: Default::default(),
@@ -105,6 +109,11 @@ impl Layout {
             core_pages: 0,
             init_pages: 0,
         }
+    }
+
+    /// What the loader will allocate, in its order.
+    pub fn plan(&self) -> &[PlannedAlloc] {
+        &self.plan
     }
 
     fn count(&mut self, region: &ModuleMemory, ty: ModMemType) {

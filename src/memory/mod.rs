@@ -5,11 +5,13 @@
 //! - [`ModMemType`]: the permission classes sections are packed by;
 //! - [`ModuleMemory`]: pages of one class, owned: dropping it makes them
 //!   writable again, flushes and frees them;
+//! - [`plan`]: which sections kmod-loader allocates, in its order;
 //! - [`layout`]: where each section goes, in the order kmod-loader asks;
 //! - [`reader`]: the one typed, bounds-checked door to relocated module
 //!   memory (`struct module`, `kernel_param`, exports).
 
 pub mod layout;
+pub mod plan;
 pub mod reader;
 
 use alloc::string::String;
