@@ -16,9 +16,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use kmod_loader::{KernelModuleHelper, ModuleLoader, SectionMemOps, SectionPerm};
-use starry_kmod::loader::O_NONBLOCK;
 use starry_kmod::platform::{self, PAGE_SIZE, Platform, Prot};
 use starry_kmod::symbols::{KernelSymbol, KernelSymbols};
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::vfs::{mount_pseudo, read_path};
 use starry_kmod::{RELEASE, delete_module, elf, init_module, kapi, module};
 use starry_kmod_fs::mount::Namespace;

@@ -27,26 +27,24 @@ use crate::{exports, kallsyms, klog, modinfo, params};
 
 pub use crate::version::{RELEASE, VERMAGIC};
 
-/// finit_module flag: ignore symbol version hashes.
-pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 1;
-pub use crate::modinfo::MODULE_INIT_IGNORE_VERMAGIC;
-/// finit_module flag: the file is compressed.
-pub const MODULE_INIT_COMPRESSED_FILE: u32 = 4;
-/// delete_module flags.
-pub const O_NONBLOCK: u32 = 0o4000;
-/// delete_module flags: force.
-pub const O_TRUNC: u32 = 0o1000;
+/// How to load (what the syscalls' flags asked for).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Ignore the version magic: load with taint F (finit_module's
+    /// MODULE_INIT_IGNORE_VERMAGIC, `insmod -f`).
+    pub ignore_vermagic: bool,
+}
 
 /// Loads a module image with an argument string: Linux's load_module +
 /// do_init_module. Returns the live module. Every error is logged once.
-pub fn load(image: &[u8], args: &[u8], flags: u32) -> KResult<Arc<Module>> {
-    load_steps(image, args, flags).inspect_err(|e| klog!(level::ERR, "{}", e.msg))
+pub fn load(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
+    load_steps(image, args, opts).inspect_err(|e| klog!(level::ERR, "{}", e.msg))
 }
 
-fn load_steps(image: &[u8], args: &[u8], flags: u32) -> KResult<Arc<Module>> {
+fn load_steps(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
     let image = Image::new(image);
     let elf = elf::check(image.bytes())?;
-    let taints = modinfo::check_modinfo(&elf, flags)?;
+    let taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
     let m = module::reserve(&elf.name, elf.modinfo.clone())?;
     let gpl_ok = !taints.has(taint::PROPRIETARY_MODULE);
     let formed = exports::resolve(&elf, gpl_ok).and_then(|(resolved, providers)| {
@@ -169,10 +167,10 @@ fn free_module(m: &Arc<Module>) {
 }
 
 /// Unloads a module: Linux's delete_module checks, exit, then teardown.
-pub fn unload(name: &str, flags: u32) -> KResult<()> {
+/// `force` is delete_module's O_TRUNC.
+pub fn unload(name: &str, force: bool) -> KResult<()> {
     let m = module::find(name)
         .ok_or_else(|| Error::new(Errno::ENOENT, alloc::format!("module {name} not found")))?;
-    let force = flags & O_TRUNC != 0;
     // Other modules depend on it: they must go first, even when forcing.
     if m.has_holders() {
         crate::bail!(

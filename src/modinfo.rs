@@ -9,9 +9,6 @@ use crate::klog;
 use crate::taint::{self, TaintMask};
 use crate::version::VERMAGIC;
 
-/// finit_module flag: ignore the version magic (loads with taint F).
-pub const MODULE_INIT_IGNORE_VERMAGIC: u32 = 2;
-
 /// Licences Linux treats as GPL-compatible (license_is_gpl_compatible).
 pub const GPL_COMPATIBLE: &[&str] = &[
     "GPL",
@@ -40,10 +37,10 @@ fn force_load(name: &str, reason: &str, mask: &mut TaintMask) {
 /// ignored by the flag, forces the load), then the taints of an
 /// out-of-tree, staging, livepatch or non-GPL module. Returns the module's
 /// taints.
-pub fn check_modinfo(elf: &CheckedElf, flags: u32) -> KResult<TaintMask> {
+pub fn check_modinfo(elf: &CheckedElf, ignore_vermagic: bool) -> KResult<TaintMask> {
     let name = &elf.name;
     let mut mask = TaintMask::default();
-    let magic = if flags & MODULE_INIT_IGNORE_VERMAGIC != 0 {
+    let magic = if ignore_vermagic {
         None
     } else {
         elf.modinfo_get("vermagic")

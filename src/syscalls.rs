@@ -6,11 +6,20 @@ use alloc::vec::Vec;
 use ax_fs_vfs::{VfsNodeOps, VfsNodeType};
 
 use crate::errno::{Errno, Error, KResult};
-use crate::loader::{
-    self, MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_MODVERSIONS, MODULE_INIT_IGNORE_VERMAGIC,
-};
+use crate::loader::{self, LoadOptions};
 use crate::platform::{self, Cred};
 use crate::{bail, console::level, elf, klog};
+
+/// finit_module flag: ignore symbol version hashes.
+pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 1;
+/// finit_module flag: ignore the version magic (loads with taint F).
+pub const MODULE_INIT_IGNORE_VERMAGIC: u32 = 2;
+/// finit_module flag: the file is compressed.
+pub const MODULE_INIT_COMPRESSED_FILE: u32 = 4;
+/// delete_module flag: accepted and ignored, as Linux (kmod passes it).
+pub const O_NONBLOCK: u32 = 0o4000;
+/// delete_module flag: force the unload where Linux allows it (taints R).
+pub const O_TRUNC: u32 = 0o1000;
 
 /// Linux's may_init_module / delete_module check: the caller needs
 /// CAP_SYS_MODULE (its credentials come from the platform).
@@ -32,7 +41,7 @@ pub fn init_module(image: &[u8], args: &[u8]) -> KResult<()> {
             image.len()
         );
     }
-    loader::load(image, args, 0).map(|_| ())
+    loader::load(image, args, LoadOptions::default()).map(|_| ())
 }
 
 /// finit_module(2): load the image read from a file of the VFS.
@@ -50,7 +59,10 @@ pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<(
         );
     }
     let image = read_file(file)?;
-    loader::load(&image, args, flags).map(|_| ())
+    let opts = LoadOptions {
+        ignore_vermagic: flags & MODULE_INIT_IGNORE_VERMAGIC != 0,
+    };
+    loader::load(&image, args, opts).map(|_| ())
 }
 
 /// Reads a whole regular file through its VFS node, handling short reads.
@@ -91,7 +103,7 @@ pub fn delete_module(name: &str, flags: u32) -> KResult<()> {
     if name.len() > elf::MODULE_NAME_MAX {
         bail!(ENOENT, "module {name} not found");
     }
-    loader::unload(name, flags).inspect_err(|e| {
+    loader::unload(name, flags & O_TRUNC != 0).inspect_err(|e| {
         if e.errno != Errno::ENOENT {
             klog!(level::WARNING, "{}", e.msg);
         }

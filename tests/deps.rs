@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::elf::replace_all;
 use common::{Sys, assert_logged, boot, kernel};
-use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::module;
+use starry_kmod::syscalls::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::taint::{self, kernel_taint};
 use starry_kmod::vfs::{read_path, write_path};
 use starry_kmod::{Errno, delete_module, exports, init_module, kallsyms};

@@ -5,8 +5,8 @@
 mod common;
 
 use common::kernel;
-use starry_kmod::loader::O_NONBLOCK;
 use starry_kmod::platform::host::{self, Fault};
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::{Errno, delete_module, init_module, kapi, module};
 use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROVIDER};
 

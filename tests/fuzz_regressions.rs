@@ -6,7 +6,7 @@
 mod common;
 
 use common::kernel;
-use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
+use starry_kmod::syscalls::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::{delete_module, init_module, module};
 
 /// The `load` target's format: [args_len][args][image].

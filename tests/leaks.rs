@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use common::kernel;
-use starry_kmod::loader::O_NONBLOCK;
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::{Errno, console, delete_module, init_module, kapi, module};
 use starry_sample_modules::{
     CONSUMER, CONSUMER_RUST, GPL_CONSUMER, HELLO, HELLO_RUST, INITFAIL, PARAMS, PROPRIETARY,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_logged, kernel, maps_perms};
-use starry_kmod::loader::{MODULE_INIT_IGNORE_VERMAGIC, O_NONBLOCK, O_TRUNC};
+use starry_kmod::syscalls::{MODULE_INIT_IGNORE_VERMAGIC, O_NONBLOCK, O_TRUNC};
 use starry_kmod::{Errno, State, delete_module, init_module, module};
 use starry_sample_modules::{HELLO, HELLO_RUST, INITFAIL, PARAMS};
 

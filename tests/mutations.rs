@@ -12,8 +12,8 @@ mod common;
 use common::elf::{Shdr, shdrs, u64_at};
 use common::kernel;
 use common::look::look_at_everything;
-use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::params::set_run_module_code;
+use starry_kmod::syscalls::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::{Errno, delete_module, init_module, kapi, module};
 use starry_sample_modules::{ALL, PROVIDER};
 

@@ -4,7 +4,8 @@
 mod common;
 
 use common::kernel;
-use starry_kmod::loader::{self, MODULE_INIT_IGNORE_VERMAGIC, O_NONBLOCK};
+use starry_kmod::loader::{self, LoadOptions};
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::{Errno, delete_module, init_module, module};
 use starry_sample_modules::{HELLO, PARAMS};
 
@@ -75,10 +76,15 @@ fn a_refused_parameter_is_logged_once() {
     assert!(module::find("params").is_none());
 }
 
+/// What `insmod -f` asks for (finit_module's MODULE_INIT_IGNORE_VERMAGIC).
+const FORCED: LoadOptions = LoadOptions {
+    ignore_vermagic: true,
+};
+
 #[test]
 fn a_forced_load_says_bad_vermagic_as_linux_does() {
     let mut k = kernel();
-    loader::load(HELLO.bytes, b"", MODULE_INIT_IGNORE_VERMAGIC).unwrap();
+    loader::load(HELLO.bytes, b"", FORCED).unwrap();
     let log = k.log();
     assert_eq!(
         count(&log, "hello: bad vermagic: kernel tainted."),
@@ -89,7 +95,7 @@ fn a_forced_load_says_bad_vermagic_as_linux_does() {
     assert!(module::find("hello").unwrap().info().taint.contains('F'));
     delete_module("hello", O_NONBLOCK).unwrap();
     // Linux says it once: the kernel is tainted F from then on.
-    loader::load(HELLO.bytes, b"", MODULE_INIT_IGNORE_VERMAGIC).unwrap();
+    loader::load(HELLO.bytes, b"", FORCED).unwrap();
     let log = k.log();
     assert_eq!(count(&log, "bad vermagic"), 0, "{log:?}");
     assert!(module::find("hello").unwrap().info().taint.contains('F'));

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use starry_kmod::loader::{O_NONBLOCK, O_TRUNC};
+use starry_kmod::syscalls::{O_NONBLOCK, O_TRUNC};
 use starry_kmod::platform::{self, Platform};
 use starry_kmod::{RELEASE, delete_module, finit_module, module};
 use starry_kmod_fs::rootfs::RootFs;

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use starry_kmod::loader::O_NONBLOCK;
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::platform::{self, Platform};
 use starry_kmod::{init_module, module};
 
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         // Everything a user can look at must generate without trouble.
         look::look_at_modules();
         for m in module::list() {
-            starry_kmod::delete_module(m.name(), O_NONBLOCK | starry_kmod::loader::O_TRUNC)
+            starry_kmod::delete_module(m.name(), O_NONBLOCK | starry_kmod::syscalls::O_TRUNC)
                 .expect("a loaded module unloads");
         }
     }

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use starry_kmod::loader::O_NONBLOCK;
+use starry_kmod::syscalls::O_NONBLOCK;
 use starry_kmod::platform::{self, Platform};
 use starry_kmod::{delete_module, init_module, module};
 use starry_sample_modules::PARAMS;

@@ -230,7 +230,7 @@ fn selftest() -> ExitCode {
     seq = show(seq);
     for step in DEMO.iter().rev().filter(|s| s.expect.is_none()) {
         println!("delete_module({}, O_NONBLOCK)", step.module);
-        if let Err(e) = delete_module(step.module, starry_kmod::loader::O_NONBLOCK) {
+        if let Err(e) = delete_module(step.module, starry_kmod::syscalls::O_NONBLOCK) {
             eprintln!("  FAILED: {e}");
             failures += 1;
         }

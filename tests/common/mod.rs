@@ -46,7 +46,7 @@ impl Drop for Kernel {
             for m in left.iter().filter(|m| !m.has_holders()) {
                 let _ = starry_kmod::delete_module(
                     m.name(),
-                    starry_kmod::loader::O_NONBLOCK | starry_kmod::loader::O_TRUNC,
+                    starry_kmod::syscalls::O_NONBLOCK | starry_kmod::syscalls::O_TRUNC,
                 );
             }
         }
