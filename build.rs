@@ -21,4 +21,18 @@ fn main() {
             .flag_if_supported("-mcmodel=medany");
     }
     b.compile("starry_kmod_printk");
+
+    // The host home's protected boundary for module code (signals,
+    // sigsetjmp): a user-mode kernel on x86_64 Linux only.
+    println!("cargo:rerun-if-changed=csrc/boundary.c");
+    let host = std::env::var_os("CARGO_FEATURE_HOST").is_some();
+    let x86_linux = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("x86_64")
+        && std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    if host && x86_linux {
+        cc::Build::new()
+            .file("csrc/boundary.c")
+            .flag("-O2")
+            .flag("-fno-omit-frame-pointer")
+            .compile("starry_kmod_boundary");
+    }
 }

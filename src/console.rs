@@ -11,6 +11,12 @@ use crate::platform;
 
 /// Log levels, as KERN_EMERG..KERN_DEBUG.
 pub mod level {
+    /// KERN_EMERG.
+    pub const EMERG: u8 = 0;
+    /// KERN_ALERT.
+    pub const ALERT: u8 = 1;
+    /// KERN_CRIT.
+    pub const CRIT: u8 = 2;
     /// KERN_ERR.
     pub const ERR: u8 = 3;
     /// KERN_WARNING.

@@ -122,10 +122,17 @@ fn read_module(elf: &CheckedElf, image: Relocated, taint: TaintMask) -> KResult<
 /// (Linux's do_init_module).
 fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
     let ret = if m.init_fn() != 0 && params::run_module_code() {
-        // SAFETY: init_fn was checked to lie in the module's executable
-        // pages, which stay mapped while the module is Coming.
-        let init: extern "C" fn() -> i32 = unsafe { core::mem::transmute(m.init_fn()) };
-        init()
+        match m.call(m.init_fn(), [0; 3]) {
+            Ok(v) => v as i32,
+            // An Oops: the module stays as it is, broken, coming, as Linux
+            // leaves it; `rmmod -f` removes it.
+            Err(errno) => {
+                return Err(Error::new(
+                    errno,
+                    alloc::format!("{}: init oopsed; the module is broken", m.name()),
+                ));
+            }
+        }
     } else {
         0
     };
@@ -155,15 +162,29 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// 1. state going (its files say so; no new reference can be taken);
 /// 2. its exports withdrawn (no new user can resolve against it);
 /// 3. its uses dropped (holder entries and references on providers);
-/// 4. its memory: parameter memory freed, then every page made writable,
-///    flushed and returned ([`Loaded`]'s drop);
+/// 4. its memory, once no call into it is in flight: parameter memory
+///    freed, then every page made writable, flushed and returned;
 /// 5. removed from the registry (its name can be loaded again).
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
     exports::unregister(m);
     m.detach_uses();
-    drop(m.take_loaded());
+    m.release_memory();
     module::remove(m);
+}
+
+/// Removes a module whose code faulted (`rmmod -f` after an Oops): its
+/// exit is not run (its code is not trusted any more); everything else is
+/// freed as at unload.
+fn remove_broken(m: &Arc<Module>) -> KResult<()> {
+    klog!(
+        level::WARNING,
+        "{}: removing the broken module without running its exit",
+        m.name()
+    );
+    taint::add_kernel_taint(taint::FORCED_RMMOD);
+    free_module(m);
+    Ok(())
 }
 
 /// Unloads a module: Linux's delete_module checks, exit, then teardown.
@@ -178,6 +199,15 @@ pub fn unload(name: &str, force: bool) -> KResult<()> {
             "{name}: module is in use by: {}",
             m.holders().join(" ")
         );
+    }
+    if m.is_broken() && m.state() != State::Going {
+        if !force {
+            crate::bail!(
+                EBUSY,
+                "{name}: module is broken (it oopsed); rmmod -f removes it"
+            );
+        }
+        return remove_broken(&m);
     }
     if m.state() != State::Live {
         crate::bail!(
@@ -209,10 +239,8 @@ pub fn unload(name: &str, force: bool) -> KResult<()> {
         crate::bail!(EBUSY, "{name}: module is already being unloaded");
     }
     if m.exit_fn() != 0 && params::run_module_code() {
-        // SAFETY: exit_fn was checked to lie in the module's executable
-        // pages, which stay mapped until free_module below.
-        let exit: extern "C" fn() = unsafe { core::mem::transmute(m.exit_fn()) };
-        exit();
+        // An Oops in exit is reported and the module freed all the same.
+        let _ = m.call_unchecked(m.exit_fn(), [0; 3]);
     }
     free_module(&m);
     Ok(())

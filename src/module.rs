@@ -13,7 +13,9 @@ use ax_kspin::SpinRaw;
 
 use crate::errno::{Errno, Error, KResult};
 pub use crate::memory::LoadedSection;
+use crate::oops::Place;
 use crate::params::Param;
+use crate::platform::{ModuleFault, Task};
 use crate::relocate::Relocated;
 use crate::symbols::demangle;
 use crate::taint::{self, TaintMask};
@@ -108,17 +110,6 @@ pub(crate) struct Loaded {
     pub(crate) exports: Vec<ModExport>,
 }
 
-impl Drop for Loaded {
-    /// Frees parameter memory (a charp's kmalloc'd value) while the
-    /// module's pages, where the parameters live, are still mapped; the
-    /// pages go with `image` right after.
-    fn drop(&mut self) {
-        for p in &self.params {
-            p.free();
-        }
-    }
-}
-
 impl Loaded {
     fn sections(&self) -> &[LoadedSection] {
         &self.image.sections
@@ -165,6 +156,13 @@ pub struct Module {
     init_size: AtomicU32,
     /// Set once the module has left the registry: its files are gone.
     unlinked: AtomicBool,
+    /// Set when its code faulted (an Oops): no call reaches it any more.
+    broken: AtomicBool,
+    /// Serialises its parameters' ops (Linux's kernel_param_lock).
+    param_lock: SpinRaw<()>,
+    /// Calls into its code in flight ([`Module::call`]); its memory is not
+    /// freed until they are done.
+    in_flight: AtomicUsize,
     /// `.modinfo` key/value pairs.
     pub modinfo: Vec<(String, String)>,
     loaded: SpinRaw<Option<Loaded>>,
@@ -206,6 +204,9 @@ impl Module {
             holders: SpinRaw::new(Vec::new()),
             init_size: AtomicU32::new(0),
             unlinked: AtomicBool::new(false),
+            broken: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            param_lock: SpinRaw::new(()),
             modinfo,
             loaded: SpinRaw::new(None),
         }
@@ -230,10 +231,144 @@ impl Module {
         self.set_state(State::Coming);
     }
 
-    /// Takes what the module holds in memory (its pages go when the
-    /// returned value is dropped); None if already taken.
-    pub(crate) fn take_loaded(&self) -> Option<Loaded> {
-        self.loaded.lock().take()
+    /// Frees what the module holds in memory, once every call into it is
+    /// done: its parameters' memory (their `free` ops: a charp's kmalloc'd
+    /// value) while its pages are still mapped, then the pages.
+    pub(crate) fn release_memory(&self) {
+        while self.in_flight.load(Ordering::SeqCst) != 0 {
+            core::hint::spin_loop();
+        }
+        for p in self.params() {
+            p.free(&|f, args| self.call_unchecked(f, args));
+        }
+        drop(self.loaded.lock().take());
+    }
+
+    /// A copy of its parameters (the lock is not held across their ops).
+    fn params(&self) -> Vec<Param> {
+        self.loaded
+            .lock()
+            .as_ref()
+            .map(|l| l.params.clone())
+            .unwrap_or_default()
+    }
+
+    fn param(&self, name: &str) -> KResult<Param> {
+        if self.is_unlinked() || self.state() == State::Going {
+            return Err(gone(&self.name));
+        }
+        self.params()
+            .into_iter()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                Error::new(
+                    Errno::ENOENT,
+                    alloc::format!("{}: no parameter {name}", self.name),
+                )
+            })
+    }
+
+    /// Linux's module_flags with show_state: `(` its taint letters, `-`
+    /// while going, `+` while coming, `)`; empty for an untainted live one.
+    pub fn flags(&self) -> String {
+        let state = match self.state() {
+            State::Going => "-",
+            State::Coming | State::Unformed => "+",
+            State::Live => "",
+        };
+        let letters = taint::letters(self.taint_mask());
+        if letters.is_empty() && state.is_empty() {
+            return String::new();
+        }
+        alloc::format!("({letters}{state})")
+    }
+
+    /// Where an address of its code lies: the text symbol holding it.
+    fn text_place(&self, addr: usize) -> Option<Place> {
+        let g = self.loaded.lock();
+        let l = g.as_ref()?;
+        let sec = l.sections().iter().find(|s| {
+            s.flags & crate::elf::consts::SHF_EXECINSTR != 0
+                && addr >= s.addr
+                && addr < s.addr + s.size
+        })?;
+        let in_sec = |s: &&ModSymbol| s.addr >= sec.addr && s.addr < sec.addr + sec.size;
+        // The highest symbol at or below; of aliases, the first in the
+        // symbol table (a function before its `init_module` alias).
+        let sym = l
+            .symbols
+            .iter()
+            .filter(in_sec)
+            .filter(|s| s.addr <= addr)
+            .fold(None, |best: Option<&ModSymbol>, s| match best {
+                Some(b) if b.addr >= s.addr => Some(b),
+                _ => Some(s),
+            })?;
+        let end = l
+            .symbols
+            .iter()
+            .filter(in_sec)
+            .map(|s| s.addr)
+            .filter(|&a| a > sym.addr)
+            .min()
+            .unwrap_or(sec.addr + sec.size);
+        Some(Place {
+            name: demangle(&sym.name).unwrap_or_else(|| sym.name.clone()),
+            offset: addr - sym.addr,
+            size: end - sym.addr,
+            module: Some(self.name.clone()),
+        })
+    }
+
+    /// Whether its code faulted (an Oops): it is then never called again.
+    pub fn is_broken(&self) -> bool {
+        self.broken.load(Ordering::Acquire)
+    }
+
+    /// Calls its code `f` with up to three integer arguments through the
+    /// platform's protected boundary (every call into a module goes here):
+    /// EIO once the module is broken or going away; on a fault, the Oops
+    /// is reported, the module marked broken, and EFAULT returned.
+    pub(crate) fn call(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+        // Counted before the state is checked, so an unload that has
+        // marked the module going either sees this call or refuses it.
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let r = if self.state() == State::Going {
+            Err(Errno::EIO)
+        } else {
+            self.call_counted(f, args)
+        };
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+
+    /// [`Module::call`] for the unloader itself (exit, `free` ops), which
+    /// runs while the module is going.
+    pub(crate) fn call_unchecked(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let r = self.call_counted(f, args);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+
+    fn call_counted(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+        if self.is_broken() {
+            return Err(Errno::EIO);
+        }
+        let p = crate::platform::get();
+        let task = p.current_task();
+        let watch = crate::hung_task::watch(&task);
+        // SAFETY: f was validated at load to be module code (or a kernel
+        // op) of at most three integer arguments; the pages stay mapped
+        // while this call is counted in flight.
+        let r = unsafe { p.call_module(f, args) };
+        drop(watch);
+        r.map_err(|fault| {
+            self.broken.store(true, Ordering::Release);
+            bump_generation();
+            oops(&fault, &task);
+            Errno::EFAULT
+        })
     }
 
     /// Its init function's address (0: none).
@@ -494,46 +629,36 @@ impl Module {
 
     /// Reads a parameter through its own `get` op (what sysfs shows).
     pub fn param_get(&self, name: &str) -> KResult<Vec<u8>> {
-        let g = self.loaded.lock();
-        let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
-        let p = l.params.iter().find(|p| p.name == name).ok_or_else(|| {
-            Error::new(
-                Errno::ENOENT,
-                alloc::format!("{}: no parameter {name}", self.name),
-            )
-        })?;
-        p.get()
+        let p = self.param(name)?;
+        let _serial = self.param_lock.lock();
+        p.get(&|f, args| self.call(f, args))
             .map_err(|e| Error::new(e, alloc::format!("{}: reading {name} failed", self.name)))
     }
 
     /// Applies a load-time argument string through the parameters' own
-    /// ops, under the module's lock (Linux's parse_args in load_module).
+    /// ops, under the module's parameter lock (Linux's parse_args in
+    /// load_module).
     pub(crate) fn apply_args(&self, args: &[u8]) -> KResult<()> {
-        let g = self.loaded.lock();
-        let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
-        crate::params::apply_args(&self.name, &l.params, args)
+        let params = self.params();
+        let _serial = self.param_lock.lock();
+        crate::params::apply_args(&self.name, &params, args, &|f, a| self.call(f, a))
     }
 
     /// Sets a parameter through its own `set` op, under the module's lock.
     pub fn param_set(&self, name: &str, val: &[u8]) -> KResult<()> {
-        let g = self.loaded.lock();
-        let l = g.as_ref().ok_or_else(|| gone(&self.name))?;
-        let p = l.params.iter().find(|p| p.name == name).ok_or_else(|| {
-            Error::new(
-                Errno::ENOENT,
-                alloc::format!("{}: no parameter {name}", self.name),
-            )
-        })?;
-        p.set(Some(val)).map_err(|e| {
-            Error::new(
-                e,
-                alloc::format!(
-                    "{}: `{}' invalid for parameter `{name}'",
-                    self.name,
-                    String::from_utf8_lossy(val)
-                ),
-            )
-        })
+        let p = self.param(name)?;
+        let _serial = self.param_lock.lock();
+        p.set(Some(val), &|f, args| self.call(f, args))
+            .map_err(|e| {
+                Error::new(
+                    e,
+                    alloc::format!(
+                        "{}: `{}' invalid for parameter `{name}'",
+                        self.name,
+                        String::from_utf8_lossy(val)
+                    ),
+                )
+            })
     }
 
     /// Takes a reference (try_module_get); fails once the module is going
@@ -585,6 +710,37 @@ impl Module {
     pub(crate) fn restart(&self, count: i32) {
         self.refcnt.store(count + REF_BASE, Ordering::Release);
     }
+}
+
+/// Where an address of code lies, for an Oops: a module's text symbol, or
+/// a kernel text symbol (with the next symbol above it, for its size).
+fn place_of(addr: usize) -> Option<Place> {
+    if let Some(p) = list().iter().find_map(|m| m.text_place(addr)) {
+        return Some(p);
+    }
+    let table = crate::platform::get().kernel_symbols();
+    let s = table.lookup_addr(addr)?;
+    let end = table.next_addr(s.addr)?;
+    if !matches!(s.kind, b't' | b'T' | b'w' | b'W') || addr >= end {
+        return None;
+    }
+    Some(Place {
+        name: demangle(&s.name).unwrap_or_else(|| s.name.clone()),
+        offset: addr - s.addr,
+        size: end - s.addr,
+        module: None,
+    })
+}
+
+/// Reports an Oops raised by module code called for `task`.
+fn oops(fault: &ModuleFault, task: &Task) {
+    let mut modules = String::new();
+    for m in list() {
+        modules.push(' ');
+        modules.push_str(m.name());
+        modules.push_str(&m.flags());
+    }
+    crate::oops::report(fault, task, &place_of, &modules);
 }
 
 fn gone(name: &str) -> Error {

@@ -6,9 +6,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::ffi::{c_char, c_int, c_void};
-
-use kmod_tools::kernel_param;
+use core::ffi::{c_char, c_int};
 
 use crate::elf::consts::{SHF_EXECINSTR, SHF_WRITE};
 use crate::errno::{Errno, Error, KResult};
@@ -110,7 +108,7 @@ pub fn parameq(a: &[u8], b: &[u8]) -> bool {
 /// and read once through the module-memory door. Only
 /// [`module_params`] makes one, and it lives in the module's record, so the
 /// module's pages (where its ops and argument live) outlive it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Param {
     /// Its name.
     pub(crate) name: String,
@@ -147,8 +145,9 @@ pub fn set_run_module_code(on: bool) {
 }
 
 impl Param {
-    /// Calls the param's own `set` op; the errno it returns on failure.
-    pub(crate) fn set(&self, val: Option<&[u8]>) -> Result<(), Errno> {
+    /// Calls the param's own `set` op through `call` (the module's
+    /// protected boundary); the errno it returns on failure.
+    pub(crate) fn set(&self, val: Option<&[u8]>, call: ModuleCall<'_>) -> Result<(), Errno> {
         if val.is_none() && !self.noarg {
             return Err(Errno::EINVAL);
         }
@@ -163,13 +162,7 @@ impl Param {
         let ptr = cval
             .as_ref()
             .map_or(core::ptr::null(), |c| c.as_ptr() as *const c_char);
-        // SAFETY: set was validated at load to be module code or a kernel
-        // op (never 0), with this signature; the module is loaded while its
-        // Param exists; kp is its kernel_param.
-        let ret = unsafe {
-            let set: SetOp = core::mem::transmute(self.ops.set);
-            set(ptr, self.kp as *const kernel_param)
-        };
+        let ret = call(self.ops.set, [ptr as usize, self.kp, 0])? as c_int;
         if ret < 0 {
             Err(Errno::from_code(ret))
         } else {
@@ -177,20 +170,15 @@ impl Param {
         }
     }
 
-    /// Calls the param's own `get` op: the text it shows (ends in `\n`).
-    pub(crate) fn get(&self) -> Result<Vec<u8>, Errno> {
+    /// Calls the param's own `get` op through `call`: the text it shows
+    /// (ends in `\n`).
+    pub(crate) fn get(&self, call: ModuleCall<'_>) -> Result<Vec<u8>, Errno> {
         if self.ops.get == 0 || (self.module_ops && !run_module_code()) {
             return Err(Errno::EPERM);
         }
         let mut buf = alloc::vec![0u8; PARAM_BUF];
-        // SAFETY: as in set, for get; buf is PARAM_BUF bytes as get ops expect.
-        let ret = unsafe {
-            let get: GetOp = core::mem::transmute(self.ops.get);
-            get(
-                buf.as_mut_ptr() as *mut c_char,
-                self.kp as *const kernel_param,
-            )
-        };
+        // buf is PARAM_BUF bytes, as get ops expect.
+        let ret = call(self.ops.get, [buf.as_mut_ptr() as usize, self.kp, 0])? as c_int;
         if ret < 0 {
             return Err(Errno::from_code(ret));
         }
@@ -198,22 +186,21 @@ impl Param {
         Ok(buf)
     }
 
-    /// Calls the param's `free` op, if it has one (at unload).
-    pub(crate) fn free(&self) {
+    /// Calls the param's `free` op through `call`, if it has one (at
+    /// unload); a failure (a broken module) frees nothing.
+    pub(crate) fn free(&self, call: ModuleCall<'_>) {
         if self.ops.free == 0 || (self.module_ops && !run_module_code()) {
             return;
         }
-        // SAFETY: as in set, for free, which takes the param's argument.
-        unsafe {
-            let free: FreeOp = core::mem::transmute(self.ops.free);
-            free(self.arg as *mut c_void);
-        }
+        let _ = call(self.ops.free, [self.arg, 0, 0]);
     }
 }
 
-type SetOp = unsafe extern "C" fn(*const c_char, *const kernel_param) -> c_int;
-type GetOp = unsafe extern "C" fn(*mut c_char, *const kernel_param) -> c_int;
-type FreeOp = unsafe extern "C" fn(*mut c_void);
+/// How a parameter's op is called: the owning module's protected boundary
+/// (`Module::call`), which knows the op's address was validated at load
+/// (module code or a kernel op with the kernel_param_ops signature) and
+/// keeps the module's pages mapped for the call.
+pub(crate) type ModuleCall<'a> = &'a dyn Fn(usize, [usize; 3]) -> Result<usize, Errno>;
 
 /// Checks one relocated `kernel_param` (Linux trusts it; HOSTLOAD.md found
 /// NULL ops/set, or `__param` pointing anywhere, made the loader write
@@ -296,7 +283,12 @@ pub(crate) fn module_params(module: &str, mem: &ModuleMemoryReader<'_>) -> KResu
 /// `parse_args` with `unknown_module_param_cb`: unknown names are ignored
 /// with a warning; every bad value is reported and the last error returned
 /// (the caller logs it with every other load error, so each is logged once).
-pub(crate) fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResult<()> {
+pub(crate) fn apply_args(
+    modname: &str,
+    params: &[Param],
+    args: &[u8],
+    call: ModuleCall<'_>,
+) -> KResult<()> {
     let (list, after) = split_args(args);
     if !after.iter().all(|&c| is_space(c)) {
         klog!(
@@ -315,7 +307,7 @@ pub(crate) fn apply_args(modname: &str, params: &[Param], args: &[u8]) -> KResul
             );
             continue;
         };
-        if let Err(e) = p.set(a.val.as_deref()) {
+        if let Err(e) = p.set(a.val.as_deref(), call) {
             let val = String::from_utf8_lossy(a.val.as_deref().unwrap_or(b""));
             let msg = if e == Errno::ENOSPC {
                 alloc::format!("{modname}: `{val}' too large for parameter `{name}'")

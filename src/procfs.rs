@@ -12,8 +12,8 @@ use starry_kmod_fs::pseudo::{Cred, Dir, DirOps, File, FileOps, Mode, PseudoFs, e
 
 use crate::errno::Errno;
 use crate::kallsyms;
-use crate::module::{self, Module, State};
-use crate::taint;
+use crate::module::{self, Module};
+use crate::{hung_task, taint};
 
 /// The procfs filesystem with the module files (mount it at `/proc`).
 pub fn filesystem() -> Arc<PseudoFs> {
@@ -41,15 +41,19 @@ impl DirOps for ProcRoot {
     }
 }
 
-/// `/proc/sys` and `/proc/sys/kernel`: the one sysctl of this subsystem,
-/// `kernel/tainted` (the kernel-wide taint mask, as module tools read it).
+/// `/proc/sys` and `/proc/sys/kernel`: the sysctls of this subsystem,
+/// `kernel/tainted` (the kernel-wide taint mask, as module tools read it)
+/// and `kernel/hung_task_timeout_secs` (the hung-task watchdog).
 struct Sysctl(&'static [&'static str]);
 
 impl DirOps for Sysctl {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
         Ok(match self.0 {
             ["kernel"] => alloc::vec![("kernel".to_string(), VfsNodeType::Dir)],
-            _ => alloc::vec![("tainted".to_string(), VfsNodeType::File)],
+            _ => alloc::vec![
+                ("hung_task_timeout_secs".to_string(), VfsNodeType::File),
+                ("tainted".to_string(), VfsNodeType::File),
+            ],
         })
     }
 
@@ -57,6 +61,7 @@ impl DirOps for Sysctl {
         match (self.0, name) {
             (["kernel"], "kernel") => Ok(Dir::node(Sysctl(&["tainted"]), Some(me.clone()))),
             (["tainted"], "tainted") => Ok(File::node(Tainted)),
+            (["tainted"], "hung_task_timeout_secs") => Ok(File::node(HungTaskTimeout)),
             _ => Err(errno(Errno::ENOENT.code())),
         }
     }
@@ -81,18 +86,29 @@ impl FileOps for Tainted {
     }
 }
 
-/// Linux's module_flags with show_state: `(` taint letters, `-` while
-/// going, `+` while coming, `)`.
-fn module_flags(m: &Module) -> String {
-    let mut s = String::from("(");
-    s.push_str(&taint::letters(m.taint_mask()));
-    match m.state() {
-        State::Going => s.push('-'),
-        State::Coming => s.push('+'),
-        _ => {}
+/// `kernel/hung_task_timeout_secs`: seconds before a call into module
+/// code that has not returned is reported (0: never), root-writable.
+struct HungTaskTimeout;
+
+impl FileOps for HungTaskTimeout {
+    fn mode(&self) -> Mode {
+        0o644
     }
-    s.push(')');
-    s
+    fn size(&self) -> u64 {
+        0
+    }
+    fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
+        let text = format!("{}\n", hung_task::timeout_secs());
+        Ok(read_slice(text.as_bytes(), offset, buf))
+    }
+    fn write(&self, _cred: &Cred, data: &[u8]) -> VfsResult<usize> {
+        let secs = core::str::from_utf8(data)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .ok_or_else(|| errno(Errno::EINVAL.code()))?;
+        hung_task::set_timeout_secs(secs);
+        Ok(data.len())
+    }
 }
 
 /// One `/proc/modules` line: `name size refcnt deps state 0x%016x[ (taint)]`.
@@ -118,7 +134,7 @@ pub fn modules_line(m: &Module, show_addr: bool) -> String {
     let _ = write!(line, " {} 0x{addr:016x}", m.state().proc_state());
     if m.taint_mask() != 0 {
         line.push(' ');
-        line.push_str(&module_flags(m));
+        line.push_str(&m.flags());
     }
     line.push('\n');
     line

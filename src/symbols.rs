@@ -160,6 +160,12 @@ impl KernelSymbols {
         n.checked_sub(1).map(|i| &self.by_addr[i])
     }
 
+    /// The address of the first symbol above `addr`, if any.
+    pub fn next_addr(&self, addr: usize) -> Option<usize> {
+        let n = self.by_addr.partition_point(|s| s.addr <= addr);
+        self.by_addr.get(n).map(|s| s.addr)
+    }
+
     /// Bytes of this table's part of `/proc/kallsyms`.
     pub fn kallsyms_len(&self) -> u64 {
         self.line_end.last().copied().unwrap_or(0)

@@ -82,3 +82,41 @@ pub fn kernel_tainted(bit: u32) -> bool {
 pub fn add_kernel_taint(bit: u32) {
     KERNEL_TAINT.fetch_or(1 << bit, Ordering::Relaxed);
 }
+
+/// Every taint flag in Linux's order, with its letter when set and when
+/// not (kernel/panic.c taint_flags).
+const ALL_FLAGS: [(char, char); 19] = [
+    ('P', 'G'),
+    ('F', ' '),
+    ('S', ' '),
+    ('R', ' '),
+    ('M', ' '),
+    ('B', ' '),
+    ('U', ' '),
+    ('D', ' '),
+    ('A', ' '),
+    ('W', ' '),
+    ('C', ' '),
+    ('I', ' '),
+    ('O', ' '),
+    ('E', ' '),
+    ('L', ' '),
+    ('K', ' '),
+    ('X', ' '),
+    ('T', ' '),
+    ('N', ' '),
+];
+
+/// Linux's print_tainted: `Not tainted`, or `Tainted: ` and one column
+/// per flag (`G           O      ` for an out-of-tree module).
+pub fn print_tainted() -> String {
+    let mask = kernel_taint();
+    if mask == 0 {
+        return String::from("Not tainted");
+    }
+    let mut s = String::from("Tainted: ");
+    for (bit, (on, off)) in ALL_FLAGS.iter().enumerate() {
+        s.push(if mask & (1 << bit) != 0 { *on } else { *off });
+    }
+    s
+}

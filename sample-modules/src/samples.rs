@@ -38,4 +38,9 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "lockkey",
         "(C): an empty static struct lock_class_key in an empty .bss, address taken.",
     ),
+    (
+        "oops",
+        "(C): faults on purpose where its `where` parameter says (init, exit, BUG()) \
+         and in its `poke` parameter's set op.",
+    ),
 ];

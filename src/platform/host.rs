@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::Cred;
+use super::{Cred, FaultKind, ModuleFault, Task};
 use super::{PAGE_SIZE, Platform, Prot};
 use crate::symbols::{KernelSymbol, KernelSymbols};
 
@@ -88,6 +88,106 @@ pub fn install() -> &'static HostPlatform {
     &HOST
 }
 
+std::thread_local! {
+    static TASK: core::cell::RefCell<Option<Task>> = const { core::cell::RefCell::new(None) };
+    static PENDING_KILL: core::cell::Cell<Option<i32>> = const { core::cell::Cell::new(None) };
+}
+
+/// Runs `f` with this thread acting for task `task` (the sandbox's
+/// supervisor: the process whose syscall it carries out).
+pub fn with_task<R>(task: Task, f: impl FnOnce() -> R) -> R {
+    let old = TASK.with(|t| t.replace(Some(task)));
+    struct Restore(Option<Task>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TASK.with(|t| *t.borrow_mut() = self.0.take());
+        }
+    }
+    let _restore = Restore(old);
+    f()
+}
+
+/// The signal the kernel asked to kill this thread's current task with
+/// (after an Oops), taken: the supervisor delivers it.
+pub fn take_pending_kill() -> Option<i32> {
+    PENDING_KILL.with(|k| k.take())
+}
+
+/// What csrc/boundary.c records of a fault (`struct starry_kmod_fault`).
+#[repr(C)]
+struct RawFault {
+    sig: i64,
+    code: i64,
+    addr: u64,
+    pc: u64,
+    err: u64,
+    regs: [u64; 18],
+    stack_words: u64,
+    stack: [u64; 64],
+}
+
+/// The registers boundary.c saves, in its order.
+const REG_NAMES: [&str; 18] = [
+    "RSP", "EFLAGS", "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R08", "R09", "R10", "R11",
+    "R12", "R13", "R14", "R15", "CR2",
+];
+
+#[cfg(target_arch = "x86_64")]
+unsafe extern "C" {
+    fn starry_kmod_boundary_install(lo: usize, hi: usize);
+    fn starry_kmod_call_protected(
+        f: usize,
+        a0: usize,
+        a1: usize,
+        a2: usize,
+        fault: *mut RawFault,
+        faulted: *mut i32,
+    ) -> usize;
+}
+
+impl RawFault {
+    fn into_fault(self) -> ModuleFault {
+        // x86 page-fault error code bits: present, write, user, -, fetch.
+        let kind = match self.sig as i32 {
+            libc::SIGSEGV => FaultKind::PageFault {
+                addr: self.addr as usize,
+                write: self.err & 2 != 0,
+                fetch: self.err & 16 != 0,
+                present: self.err & 1 != 0,
+            },
+            libc::SIGBUS => FaultKind::Bus {
+                addr: self.addr as usize,
+            },
+            libc::SIGFPE => FaultKind::DivideError,
+            libc::SIGTRAP => FaultKind::Trap,
+            _ => FaultKind::InvalidOpcode,
+        };
+        let words = (self.stack_words as usize).min(self.stack.len());
+        ModuleFault {
+            kind,
+            pc: self.pc as usize,
+            sp: self.regs[0] as usize,
+            regs: REG_NAMES
+                .iter()
+                .zip(self.regs)
+                .map(|(n, v)| (*n, v as usize))
+                .collect(),
+            stack: self.stack[..words].iter().map(|&w| w as usize).collect(),
+        }
+    }
+}
+
+/// This process's command name, for calls no sandboxed task makes.
+fn own_task() -> Task {
+    let comm = std::fs::read_to_string("/proc/thread-self/comm")
+        .map(|s| String::from(s.trim_end()))
+        .unwrap_or_else(|_| "starry-kmod".into());
+    Task {
+        pid: std::process::id(),
+        comm,
+    }
+}
+
 /// A function whose address and symbol-table value give the executable's
 /// load bias.
 #[unsafe(no_mangle)]
@@ -145,7 +245,19 @@ fn reserve_arena() -> Result<Mutex<Arena>, String> {
 
 impl HostPlatform {
     fn arena(&self) -> Option<&Mutex<Arena>> {
-        self.arena.get_or_init(reserve_arena).as_ref().ok()
+        self.arena
+            .get_or_init(|| {
+                let a = reserve_arena()?;
+                #[cfg(target_arch = "x86_64")]
+                if let Ok(g) = a.lock() {
+                    // SAFETY: installs signal handlers that only act on
+                    // faults inside this arena during a protected call.
+                    unsafe { starry_kmod_boundary_install(g.base, g.base + ARENA_SIZE) };
+                }
+                Ok(a)
+            })
+            .as_ref()
+            .ok()
     }
 
     /// The module arena's [start, end), reserving it if needed.
@@ -357,5 +469,39 @@ impl Platform for HostPlatform {
 
     fn current_cred(&self) -> Cred {
         CRED.with(|c| c.get())
+    }
+
+    fn current_task(&self) -> Task {
+        TASK.with(|t| t.borrow().clone()).unwrap_or_else(own_task)
+    }
+
+    fn kill_current_task(&self, signal: i32) {
+        PENDING_KILL.with(|k| k.set(Some(signal)));
+    }
+
+    fn now_ns(&self) -> u64 {
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_nanos() as u64
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn call_module(&self, f: usize, args: [usize; 3]) -> Result<usize, ModuleFault> {
+        // SAFETY: RawFault is plain integers; zero is a valid value.
+        let mut fault: RawFault = unsafe { core::mem::zeroed() };
+        let mut faulted = 0i32;
+        // SAFETY: the caller vouches for f (module code, at most three
+        // integer arguments); the trampoline calls it from C, catching a
+        // fault inside module memory.
+        let ret = unsafe {
+            starry_kmod_call_protected(f, args[0], args[1], args[2], &mut fault, &mut faulted)
+        };
+        if faulted != 0 {
+            Err(fault.into_fault())
+        } else {
+            Ok(ret)
+        }
     }
 }

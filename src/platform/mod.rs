@@ -50,6 +50,57 @@ impl Prot {
     }
 }
 
+/// What kind of synchronous fault module code raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// A bad memory access (x86 #PF): the address, and what was tried.
+    PageFault {
+        /// The address accessed (CR2).
+        addr: usize,
+        /// A write (else a read or a fetch).
+        write: bool,
+        /// An instruction fetch.
+        fetch: bool,
+        /// The page was present (a protection violation, not a missing page).
+        present: bool,
+    },
+    /// An invalid instruction (`BUG()`, `ud2`).
+    InvalidOpcode,
+    /// A division by zero or overflow.
+    DivideError,
+    /// A breakpoint or trap instruction.
+    Trap,
+    /// A bus error (misaligned or nonexistent physical memory).
+    Bus {
+        /// The address accessed.
+        addr: usize,
+    },
+}
+
+/// A fault raised while module code ran, as the platform caught it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleFault {
+    /// What happened.
+    pub kind: FaultKind,
+    /// The faulting instruction.
+    pub pc: usize,
+    /// The stack pointer then.
+    pub sp: usize,
+    /// Register values worth showing, in the architecture's order.
+    pub regs: alloc::vec::Vec<(&'static str, usize)>,
+    /// Words from the stack pointer up, to find return addresses in.
+    pub stack: alloc::vec::Vec<usize>,
+}
+
+/// The task making the current call (syscall or file operation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    /// Its process id.
+    pub pid: u32,
+    /// Its command name (`comm`).
+    pub comm: alloc::string::String,
+}
+
 /// What a kernel provides to the module subsystem.
 pub trait Platform: Send + Sync {
     /// Allocates `pages` zeroed, read-write, non-executable pages for module
@@ -84,6 +135,38 @@ pub trait Platform: Send + Sync {
     /// file operation). A kernel without users answers root.
     fn current_cred(&self) -> Cred {
         Cred::ROOT
+    }
+    /// The task making the current call.
+    fn current_task(&self) -> Task {
+        Task {
+            pid: 0,
+            comm: "swapper/0".into(),
+        }
+    }
+    /// Kills the task making the current call with `signal` once the call
+    /// returns (after an Oops, as Linux's make_task_dead); a kernel without
+    /// tasks ignores it.
+    fn kill_current_task(&self, signal: i32) {
+        let _ = signal;
+    }
+    /// Monotonic time in nanoseconds (the hung-task watchdog's clock).
+    fn now_ns(&self) -> u64 {
+        0
+    }
+    /// Calls module code `f` with up to three integer or pointer arguments
+    /// (the C ABI), through the protected boundary where the platform has
+    /// one: a synchronous fault inside module code comes back as `Err`
+    /// instead of taking the kernel down. The default calls it directly.
+    ///
+    /// # Safety
+    /// `f` is the address of module code taking at most three integer or
+    /// pointer arguments and returning an integer, a pointer or nothing,
+    /// and the module's pages stay mapped for the call.
+    unsafe fn call_module(&self, f: usize, args: [usize; 3]) -> Result<usize, ModuleFault> {
+        // SAFETY: the caller vouches for f; extra arguments are ignored by
+        // the C calling conventions of the supported architectures.
+        let f: extern "C" fn(usize, usize, usize) -> usize = unsafe { core::mem::transmute(f) };
+        Ok(f(args[0], args[1], args[2]))
     }
 }
 

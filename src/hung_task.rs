@@ -1,0 +1,95 @@
+//! The hung-task watchdog (Linux's kernel/hung_task.c, in spirit): a call
+//! into module code that has not returned after
+//! `/proc/sys/kernel/hung_task_timeout_secs` seconds is reported once, with
+//! the calling task, as `INFO: task insmod:PID blocked for more than N
+//! seconds.` The platform's clock measures; a home that has a periodic
+//! context (the host's watchdog thread) calls [`check`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use ax_kspin::SpinRaw;
+
+use crate::console::level;
+use crate::platform::{self, Task};
+use crate::{klog, taint, version::RELEASE};
+
+/// Linux's default hung_task_timeout_secs.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 120;
+
+static TIMEOUT_SECS: AtomicU64 = AtomicU64::new(DEFAULT_TIMEOUT_SECS);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+struct Call {
+    id: u64,
+    pid: u32,
+    comm: String,
+    since_ns: u64,
+    reported: bool,
+}
+
+static CALLS: SpinRaw<Vec<Call>> = SpinRaw::new(Vec::new());
+
+/// The timeout in seconds (0: the watchdog is off).
+pub fn timeout_secs() -> u64 {
+    TIMEOUT_SECS.load(Ordering::Relaxed)
+}
+
+/// Sets the timeout (`echo N > /proc/sys/kernel/hung_task_timeout_secs`).
+pub fn set_timeout_secs(secs: u64) {
+    TIMEOUT_SECS.store(secs, Ordering::Relaxed);
+}
+
+/// A call being watched; dropping it ends the watch.
+pub struct Watch(u64);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        CALLS.lock().retain(|c| c.id != self.0);
+    }
+}
+
+/// Starts watching a call into module code made for `task`.
+pub fn watch(task: &Task) -> Watch {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let since_ns = platform::installed().map_or(0, |p| p.now_ns());
+    CALLS.lock().push(Call {
+        id,
+        pid: task.pid,
+        comm: task.comm.clone(),
+        since_ns,
+        reported: false,
+    });
+    Watch(id)
+}
+
+/// Reports every watched call older than the timeout, once each.
+pub fn check() {
+    let secs = timeout_secs();
+    let Some(p) = platform::installed() else {
+        return;
+    };
+    if secs == 0 {
+        return;
+    }
+    let now = p.now_ns();
+    let mut late = Vec::new();
+    for c in CALLS.lock().iter_mut() {
+        if !c.reported && now.saturating_sub(c.since_ns) >= secs * 1_000_000_000 {
+            c.reported = true;
+            late.push((c.comm.clone(), c.pid));
+        }
+    }
+    for (comm, pid) in late {
+        klog!(
+            level::ERR,
+            "INFO: task {comm}:{pid} blocked for more than {secs} seconds."
+        );
+        klog!(level::ERR, "      {} {RELEASE} #1", taint::print_tainted());
+        klog!(
+            level::ERR,
+            "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message."
+        );
+    }
+}
