@@ -146,6 +146,141 @@ fn unprivileged_callers_are_refused() {
 }
 
 #[test]
+fn a_module_fault_kills_only_its_caller() {
+    let Some(kernel_log) = run_script("oops", &["insmod", "rmmod", "lsmod"]) else {
+        return;
+    };
+    // The shell reports its insmod killed; the kernel printed an Oops.
+    for needle in [
+        "Killed",
+        "<1>BUG: kernel NULL pointer dereference, address: 0000000000000000",
+        "<4>Oops: 0002 [#1] SMP",
+        " Comm: insmod ",
+        "<4>RIP: 0010:oops_init+0x",
+        "<4>Modules linked in: oops(+) hello",
+        "<4>---[ end trace 0000000000000000 ]---",
+    ] {
+        assert!(
+            kernel_log.contains(needle),
+            "no {needle:?} in the kernel log:\n{kernel_log}"
+        );
+    }
+}
+
+#[test]
+fn a_hung_init_stalls_only_its_caller() {
+    let Some(kernel_log) = run_script("hang", &["insmod", "rmmod", "lsmod"]) else {
+        return;
+    };
+    let line = kernel_log
+        .lines()
+        .find(|l| l.starts_with("<3>INFO: task insmod:"))
+        .unwrap_or_else(|| panic!("no hung-task report:\n{kernel_log}"));
+    assert!(
+        line.ends_with(" blocked for more than 1 seconds."),
+        "{line}"
+    );
+    assert!(kernel_log.contains(
+        "<3>\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message."
+    ));
+}
+
+/// The pids of `pid`'s children.
+fn children(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Whether a process with exactly this command line exists.
+fn running(cmdline: &[u8]) -> bool {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .any(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == cmdline))
+}
+
+#[test]
+fn the_sandbox_never_outlives_its_kernel() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // A distinctive sleep, to find it among the host's processes.
+    let sleeper = b"sleep\x0037.25\x00";
+    let mut run = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
+        .args(["run", "/dev/stdin"])
+        .env("STARRY_KMOD_QUIET", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Should an assertion fail, the sandbox must not stay behind.
+    struct KillKernel(u32);
+    impl Drop for KillKernel {
+        fn drop(&mut self) {
+            for k in children(self.0) {
+                // SAFETY: kill(2) of our grandchild.
+                unsafe { libc::kill(k as i32, libc::SIGKILL) };
+            }
+        }
+    }
+    let _cleanup = KillKernel(run.id());
+    {
+        use std::io::Write;
+        let mut stdin = run.stdin.take().unwrap();
+        stdin
+            .write_all(b"sleep 37.25 &\necho started\nwait\necho not reached\n")
+            .unwrap();
+    }
+    let mut out = BufReader::new(run.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).unwrap();
+    if first.is_empty() {
+        let status = run.wait().unwrap();
+        if status.code() == Some(CANNOT_START) {
+            return skip("the sandbox cannot start here");
+        }
+        panic!("the script printed nothing ({status})");
+    }
+    assert_eq!(first, "started\n");
+    // The background sleep may not have exec'd yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !running(sleeper) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sandbox's sleep is not running"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // `starry-kmod run` is a watcher; its child is the kernel. Kill it.
+    let kernel = children(run.id());
+    assert_eq!(kernel.len(), 1, "kernel process: {kernel:?}");
+    // SAFETY: kill(2) of our grandchild.
+    unsafe { libc::kill(kernel[0] as i32, libc::SIGKILL) };
+    let status = run.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut run.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(128 + 9), "stderr: {err}");
+    assert!(
+        err.contains("the user-mode kernel died (killed by SIGKILL)"),
+        "{err}"
+    );
+    assert!(!rest.contains("not reached"), "the script went on: {rest}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while running(sleeper) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sandbox's sleep outlived the kernel"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
 fn the_demo_runs_end_to_end() {
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .env("STARRY_KMOD_QUIET", "1")

@@ -43,4 +43,8 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): faults on purpose where its `where` parameter says (init, exit, BUG()) \
          and in its `poke` parameter's set op.",
     ),
+    (
+        "hang",
+        "(C): with hold=1, init spins until its `release` parameter is written.",
+    ),
 ];

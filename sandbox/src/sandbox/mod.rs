@@ -9,6 +9,7 @@
 //! script does reaches the host's module subsystem.
 
 mod fusefs;
+mod guard;
 mod hostfile;
 mod seccomp;
 
@@ -201,6 +202,7 @@ pub enum Script {
 
 /// Runs `script` with `/bin/sh` in the sandbox; returns its exit status.
 pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
+    guard::fork_watcher()?;
     let host = starry_kmod::platform::host::install();
     // Kernel messages go to stderr as `<level>text`, the script's output
     // stays on stdout (STARRY_KMOD_QUIET=1 silences the kernel).
@@ -246,6 +248,10 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
         && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
     bind(&p("cmdline"), "/proc/cmdline")?;
     bind(&fuse("proc/sys/kernel/tainted"), "/proc/sys/kernel/tainted")?;
+    let hung = "/proc/sys/kernel/hung_task_timeout_secs";
+    if Path::new(hung).exists() {
+        bind(&fuse("proc/sys/kernel/hung_task_timeout_secs"), hung)?;
+    }
 
     // /lib/modules/$(uname -r): an overlay adds the directory when the
     // host has none, then the rootfs's module tree is bound on it.
@@ -293,6 +299,7 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
     unsafe {
         cmd.pre_exec(move || {
             libc::close(parent_fd);
+            guard::enter_pid_namespace()?;
             seccomp::install_in_child(&prog, child_fd)
         });
     }
@@ -306,6 +313,7 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
         kallsyms_bound,
     };
     std::thread::spawn(move || seccomp::serve(listener, &hook));
+    guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
     drop(session);
     Ok(status.code().unwrap_or(128 + 9))

@@ -9,7 +9,8 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use starry_kmod::platform::host::with_cred;
+use starry_kmod::platform::Task;
+use starry_kmod::platform::host::{take_pending_kill, with_cred, with_task};
 use starry_kmod::{Errno, delete_module, finit_module, init_module};
 
 use super::fusefs::cred_of;
@@ -234,6 +235,8 @@ pub enum Answer {
     Continue,
     /// Install this descriptor in the caller and return its number.
     Fd(OwnedFd, u32),
+    /// Kill the caller with this signal (its call oopsed the kernel).
+    Kill(i32),
 }
 
 /// Paths this host kernel lacks and the sandbox supplies by descriptor.
@@ -249,10 +252,30 @@ fn result(r: starry_kmod::KResult<()>) -> Answer {
     }
 }
 
+/// Runs a module syscall as process `pid` (its credentials and its task,
+/// for the Oops and the hung-task report); if the kernel asked for the
+/// caller to die (an Oops), that is the answer.
+fn as_caller(pid: u32, f: impl FnOnce() -> Answer) -> Answer {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|c| c.trim_end().to_string())
+        .unwrap_or_default();
+    let task = Task { pid, comm };
+    let answer = with_task(task, || with_cred(status_cred(pid), f));
+    match take_pending_kill() {
+        Some(sig) => Answer::Kill(sig),
+        None => answer,
+    }
+}
+
+/// Whether a trapped syscall is a module syscall (served on a thread of
+/// its own: a module's init may take long, or never return).
+fn is_module_syscall(nr: u32) -> bool {
+    matches!(nr, SYS_INIT_MODULE | SYS_FINIT_MODULE | SYS_DELETE_MODULE)
+}
+
 /// Carries out one trapped syscall on behalf of process `pid`.
 pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answer {
     let a = data.args;
-    let cred = status_cred(pid);
     match data.nr as u32 {
         SYS_INIT_MODULE => {
             let len = a[1] as usize;
@@ -267,7 +290,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
                 Ok(b) => b,
                 Err(e) => return Answer::Error(e),
             };
-            with_cred(cred, || result(init_module(&image, &args)))
+            as_caller(pid, || result(init_module(&image, &args)))
         }
         SYS_FINIT_MODULE => {
             let fd = match their_fd(pid, a[0] as i32) {
@@ -282,7 +305,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
                 Ok(f) => f,
                 Err(e) => return Answer::Error(e),
             };
-            with_cred(cred, || result(finit_module(&file, &args, a[2] as u32)))
+            as_caller(pid, || result(finit_module(&file, &args, a[2] as u32)))
         }
         SYS_DELETE_MODULE => {
             let name = match read_cstr(pid, a[0], 64) {
@@ -291,7 +314,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
                 Err(e) => return Answer::Error(e),
             };
             let name = String::from_utf8_lossy(&name).into_owned();
-            with_cred(cred, || result(delete_module(&name, a[1] as u32)))
+            as_caller(pid, || result(delete_module(&name, a[1] as u32)))
         }
         SYS_OPEN | SYS_OPENAT => {
             let (path_arg, flags) = if data.nr as u32 == SYS_OPEN {
@@ -329,8 +352,50 @@ fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
     cred_of(pid, field("Uid:"), field("Gid:"))
 }
 
-/// Serves notifications until every sandboxed process is gone.
+/// Answers notification `id` on listener `fd`.
+fn respond(fd: RawFd, id: u64, pid: u32, answer: Answer) {
+    let mut resp = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: 0,
+        flags: 0,
+    };
+    match answer {
+        Answer::Value(v) => resp.val = v,
+        Answer::Error(e) => resp.error = -e.code(),
+        Answer::Continue => resp.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+        Answer::Kill(sig) => {
+            // As Linux's make_task_dead after an Oops: the caller dies
+            // (its shell reports the signal); the kernel carries on.
+            // SAFETY: kill(2) on the calling process's pid.
+            unsafe { libc::kill(pid as libc::pid_t, sig) };
+            resp.error = -libc::EINTR;
+        }
+        Answer::Fd(file, newfd_flags) => {
+            let addfd = libc::seccomp_notif_addfd {
+                id,
+                flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
+                srcfd: file.as_raw_fd() as u32,
+                newfd: 0,
+                newfd_flags,
+            };
+            // SAFETY: ADDFD with SEND installs the descriptor and answers
+            // the notification in one step.
+            unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) };
+            return;
+        }
+    }
+    // SAFETY: SEND reads one seccomp_notif_resp; a failure means the caller
+    // is gone, which needs no answer.
+    unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SEND, &resp) };
+}
+
+/// Serves notifications until every sandboxed process is gone. Module
+/// syscalls run on threads of their own, so a module's init that takes
+/// long (or never returns) stalls only its caller; opens are answered
+/// here at once.
 pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
+    let listener = std::sync::Arc::new(listener);
     let fd = listener.as_raw_fd();
     loop {
         let mut pfd = libc::pollfd {
@@ -356,33 +421,24 @@ pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
         if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut req) } < 0 {
             continue;
         }
-        let answer = handle(&req.data, req.pid, hook);
-        let mut resp = libc::seccomp_notif_resp {
-            id: req.id,
-            val: 0,
-            error: 0,
-            flags: 0,
-        };
-        match answer {
-            Answer::Value(v) => resp.val = v,
-            Answer::Error(e) => resp.error = -e.code(),
-            Answer::Continue => resp.flags = libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
-            Answer::Fd(file, newfd_flags) => {
-                let addfd = libc::seccomp_notif_addfd {
-                    id: req.id,
-                    flags: libc::SECCOMP_ADDFD_FLAG_SEND as u32,
-                    srcfd: file.as_raw_fd() as u32,
-                    newfd: 0,
-                    newfd_flags,
-                };
-                // SAFETY: ADDFD with SEND installs the descriptor and
-                // answers the notification in one step.
-                unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) };
-                continue;
-            }
+        if is_module_syscall(req.data.nr as u32) {
+            let keep = listener.clone();
+            std::thread::spawn(move || {
+                let answer = handle(&req.data, req.pid, &NoOpens);
+                respond(keep.as_raw_fd(), req.id, req.pid, answer);
+            });
+            continue;
         }
-        // SAFETY: SEND reads one seccomp_notif_resp; a failure means the
-        // caller is gone, which needs no answer.
-        unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_SEND, &resp) };
+        let answer = handle(&req.data, req.pid, hook);
+        respond(fd, req.id, req.pid, answer);
+    }
+}
+
+/// The open hook of module-syscall threads (they never see an open).
+struct NoOpens;
+
+impl OpenHook for NoOpens {
+    fn open(&self, _path: &[u8]) -> Option<io::Result<OwnedFd>> {
+        None
     }
 }
