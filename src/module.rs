@@ -732,6 +732,22 @@ fn place_of(addr: usize) -> Option<Place> {
     })
 }
 
+/// Reports a fault that a kernel's trap handler caught, if its instruction
+/// lies in a module's code: the module is marked broken and the Oops
+/// printed (the platform's `call_module` has no way back in such a home:
+/// the kernel stops after this). False if the fault is not a module's.
+pub fn report_fault(fault: &ModuleFault) -> bool {
+    let Some(m) = list()
+        .into_iter()
+        .find(|m| m.text_place(fault.pc).is_some())
+    else {
+        return false;
+    };
+    m.broken.store(true, Ordering::Release);
+    oops(fault, &crate::platform::get().current_task());
+    true
+}
+
 /// Reports an Oops raised by module code called for `task`.
 fn oops(fault: &ModuleFault, task: &Task) {
     let mut modules = String::new();

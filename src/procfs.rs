@@ -60,8 +60,8 @@ impl DirOps for Sysctl {
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
         match (self.0, name) {
             (["kernel"], "kernel") => Ok(Dir::node(Sysctl(&["tainted"]), Some(me.clone()))),
-            (["tainted"], "tainted") => Ok(File::node(Tainted)),
-            (["tainted"], "hung_task_timeout_secs") => Ok(File::node(HungTaskTimeout)),
+            (["tainted"], "tainted") => Ok(File::node(TAINTED)),
+            (["tainted"], "hung_task_timeout_secs") => Ok(File::node(HUNG_TASK_TIMEOUT)),
             _ => Err(errno(Errno::ENOENT.code())),
         }
     }
@@ -71,42 +71,44 @@ impl DirOps for Sysctl {
     }
 }
 
-struct Tainted;
-
-impl FileOps for Tainted {
-    fn mode(&self) -> Mode {
-        0o444
-    }
-    fn size(&self) -> u64 {
-        0
-    }
-    fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let text = format!("{}\n", taint::kernel_taint());
-        Ok(read_slice(text.as_bytes(), offset, buf))
-    }
+/// A numeric sysctl: its value as a decimal line, and, when it has a
+/// setter, root-writable (proc_dointvec's shape, without ranges).
+struct Sysctl1 {
+    get: fn() -> u64,
+    set: Option<fn(u64)>,
 }
 
-/// `kernel/hung_task_timeout_secs`: seconds before a call into module
-/// code that has not returned is reported (0: never), root-writable.
-struct HungTaskTimeout;
+/// `kernel/tainted`: the kernel-wide taint mask, read-only.
+const TAINTED: Sysctl1 = Sysctl1 {
+    get: || u64::from(taint::kernel_taint()),
+    set: None,
+};
 
-impl FileOps for HungTaskTimeout {
+/// `kernel/hung_task_timeout_secs`: seconds before a call into module
+/// code that has not returned is reported (0: never).
+const HUNG_TASK_TIMEOUT: Sysctl1 = Sysctl1 {
+    get: hung_task::timeout_secs,
+    set: Some(hung_task::set_timeout_secs),
+};
+
+impl FileOps for Sysctl1 {
     fn mode(&self) -> Mode {
-        0o644
+        if self.set.is_some() { 0o644 } else { 0o444 }
     }
     fn size(&self) -> u64 {
         0
     }
     fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
-        let text = format!("{}\n", hung_task::timeout_secs());
+        let text = format!("{}\n", (self.get)());
         Ok(read_slice(text.as_bytes(), offset, buf))
     }
     fn write(&self, _cred: &Cred, data: &[u8]) -> VfsResult<usize> {
-        let secs = core::str::from_utf8(data)
+        let set = self.set.ok_or_else(|| errno(Errno::EACCES.code()))?;
+        let value = core::str::from_utf8(data)
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
             .ok_or_else(|| errno(Errno::EINVAL.code()))?;
-        hung_task::set_timeout_secs(secs);
+        set(value);
         Ok(data.len())
     }
 }
