@@ -190,7 +190,7 @@ fn on_path(tool: &str) -> bool {
 }
 
 /// `--modules DIR` at the front of `args`: the modules found and the rest.
-fn take_modules(args: &[String]) -> Result<(Vec<(String, Vec<u8>)>, &[String]), String> {
+fn take_modules(args: &[String]) -> Result<(sandbox::ModuleFiles, &[String]), String> {
     match args {
         [flag, dir, rest @ ..] if flag == "--modules" => {
             Ok((sandbox::modules_in(std::path::Path::new(dir))?, rest))

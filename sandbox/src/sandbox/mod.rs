@@ -204,8 +204,11 @@ pub enum Script {
     Interactive,
 }
 
+/// Module files for the tree: (path below `extra/`, bytes).
+pub type ModuleFiles = Vec<(String, Vec<u8>)>;
+
 /// The `.ko` files under `dir` (recursively), as (path below `dir`, bytes).
-pub fn modules_in(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn modules_in(dir: &Path) -> Result<ModuleFiles, String> {
     let mut out = Vec::new();
     let mut todo = vec![dir.to_path_buf()];
     while let Some(d) = todo.pop() {
