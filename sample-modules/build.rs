@@ -414,6 +414,11 @@ fn assemble_kbuild(manifest: &Path, out: &Path) -> PathBuf {
     let kbuild = out.join("kbuild");
     fs::create_dir_all(kbuild.join("scripts")).unwrap();
     copy(&src.join("Makefile"), &kbuild.join("Makefile"));
+    // The architecture-neutral module script (a Rust module's first link).
+    copy(
+        &manifest.join("module.lds"),
+        &kbuild.join("scripts/module.lds"),
+    );
     for f in [
         "Kbuild.include",
         "Makefile.build",
