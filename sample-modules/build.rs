@@ -1,15 +1,24 @@
-//! Builds the sample modules into real x86_64 (and riscv64) ELF relocatable
-//! `.ko` files, the way Linux's kbuild does: generate the headers a kernel
-//! build generates (`generated/utsrelease.h`, `generated/autoconf.h`,
-//! `linux/version.h`) from the kernel's release and version magic
-//! (src/version.rs), compile against `include/` only (`-nostdinc`: no host
-//! header reaches a module), generate what modpost would (`__this_module`
-//! and the `.modinfo` it adds: name, vermagic, intree, depends,
-//! srcversion), then partially link with `ld -r -T module.lds`. The Rust
-//! modules are built as self-contained staticlibs by a nested cargo and
-//! partially linked the same way. Which modules: `src/samples.rs`.
+//! Assembles the Kbuild directory (`<OUT_DIR>/kbuild`: what
+//! `make -C DIR M=$PWD modules` needs to build a module written for
+//! Linux's Kbuild) and builds the sample modules through it, so what a
+//! module author gets is what the tests use:
+//!
+//! - `kbuild/Makefile` and `kbuild/scripts/Makefile.*` (this package's
+//!   `kbuild/`), `include` (this package's headers), the headers a kernel
+//!   build generates (`include-generated/generated/utsrelease.h`,
+//!   `linux/version.h`) from the kernel's release and version magic
+//!   (src/version.rs), one `arch/<arch>/` per architecture of [`ARCHES`]
+//!   (its flags, its module linker scripts, `generated/autoconf.h`),
+//!   `Module.symvers` with the kernel's exports (src/kapi/), and
+//!   `scripts/modpost`, compiled here from `kbuild/scripts/modpost.rs`;
+//! - then the samples of `src/samples.rs` (C from `c/`, Rust crates from
+//!   `rust/`) are an external module tree (`OUT_DIR` for x86_64,
+//!   `OUT_DIR/riscv64`) built with `make -C kbuild M=... modules`, and
+//!   the x86_64 ones are installed with `make modules_install` + depmod
+//!   into `OUT_DIR/root/lib/modules/<release>/`, the module tree the
+//!   kernel's rootfs holds.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,27 +29,25 @@ include!("../src/version.rs");
 // SAMPLES: the list of sample modules, in load order.
 include!("src/samples.rs");
 
-const CFLAGS: &[&str] = &[
-    "-O2",
-    "-std=gnu11",
-    "-ffreestanding",
-    "-fno-common",
-    "-fno-asynchronous-unwind-tables",
-    "-fno-unwind-tables",
-    "-fno-stack-protector",
-    "-Wall",
-    "-Werror",
-];
-
-/// One architecture the modules are built for.
+/// One architecture modules are built for (Linux's arch/<SRCARCH>/Makefile).
 struct Arch {
-    /// Subdirectory of OUT_DIR ("" for the host's x86_64 modules).
-    dir: &'static str,
-    cc: String,
-    /// Prefix of the binutils (ld, nm) for this architecture.
-    binutils: &'static str,
+    /// Linux's SRCARCH: the directory under `kbuild/arch/`.
+    srcarch: &'static str,
+    /// The ARCH= values (and `uname -m` names) that select it.
+    names: &'static [&'static str],
+    /// CROSS_COMPILE when building on another machine (Debian's cross gcc).
+    cross_compile: &'static str,
+    /// Where this architecture's samples are built, under OUT_DIR ("" for
+    /// the host's x86_64 modules), and the environment variable naming
+    /// another compiler for them.
+    sample_dir: &'static str,
+    cc_env: &'static str,
     cflags: &'static [&'static str],
     rust_target: &'static str,
+    /// Link the whole Rust staticlib (x86_64), or only the members the
+    /// module needs (bare-metal targets, whose compiler-rt objects carry
+    /// another float ABI tag that ld refuses to merge).
+    rust_whole_archive: bool,
     /// Sections the architecture's loader expects as placeholders
     /// (Linux's arch module.lds.h), appended to the linker scripts.
     extra_sections: &'static str,
@@ -48,26 +55,50 @@ struct Arch {
     config: &'static [&'static str],
 }
 
-const X86_64_CFLAGS: &[&str] = &[
-    "-mno-red-zone",
-    "-mno-sse",
-    "-mno-mmx",
-    "-fcf-protection=none",
+/// The architectures: one entry each.
+const ARCHES: &[Arch] = &[
+    Arch {
+        srcarch: "x86",
+        names: &["x86_64", "x86"],
+        cross_compile: "x86_64-linux-gnu-",
+        sample_dir: "",
+        cc_env: "STARRY_MODULE_CC",
+        cflags: &[
+            "-mno-red-zone",
+            "-mno-sse",
+            "-mno-mmx",
+            "-fcf-protection=none",
+        ],
+        rust_target: "x86_64-unknown-linux-gnu",
+        rust_whole_archive: true,
+        extra_sections: "",
+        config: &["X86", "X86_64"],
+    },
+    // RISC-V: medany code model (modules land anywhere near the kernel),
+    // no linker relaxation or small-data sections (the loader relocates
+    // each section on its own), no PIE.
+    Arch {
+        srcarch: "riscv",
+        names: &["riscv", "riscv64"],
+        cross_compile: "riscv64-linux-gnu-",
+        sample_dir: "riscv64",
+        cc_env: "STARRY_RISCV64_CC",
+        cflags: &[
+            "-march=rv64gc",
+            "-mabi=lp64d",
+            "-mcmodel=medany",
+            "-mno-relax",
+            "-msmall-data-limit=0",
+            "-fno-pie",
+        ],
+        rust_target: "riscv64gc-unknown-none-elf",
+        rust_whole_archive: false,
+        extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
+        config: &["RISCV"],
+    },
 ];
 
-/// RISC-V: medany code model (modules land anywhere near the kernel),
-/// no linker relaxation or small-data sections (the loader relocates each
-/// section on its own), no PIE.
-const RISCV64_CFLAGS: &[&str] = &[
-    "-march=rv64gc",
-    "-mabi=lp64d",
-    "-mcmodel=medany",
-    "-mno-relax",
-    "-msmall-data-limit=0",
-    "-fno-pie",
-];
-
-fn run(cmd: &mut Command) {
+fn run(cmd: &mut Command) -> String {
     let shown = format!("{cmd:?}");
     let out = cmd
         .output()
@@ -80,93 +111,57 @@ fn run(cmd: &mut Command) {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn output(cmd: &mut Command) -> String {
-    let shown = format!("{cmd:?}");
-    let out = cmd
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
-    if !out.status.success() {
-        panic!("{shown} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .is_ok_and(|o| o.status.success())
 }
 
-/// Symbols an object exports (`__ksymtab_<sym>` entries) and needs (undefined).
-fn exports_and_needs(nm: &str, obj: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut exports = BTreeSet::new();
-    let mut needs = BTreeSet::new();
-    for line in output(Command::new(nm).arg(obj)).lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        match f.as_slice() {
-            ["U", sym] => {
-                needs.insert(sym.to_string());
-            }
-            [_, _, sym] => {
-                if let Some(s) = sym.strip_prefix("__ksymtab_") {
-                    exports.insert(s.to_string());
-                }
-            }
-            _ => {}
-        }
+fn need(tool: &str, package: &str) {
+    if !have(tool) {
+        panic!(
+            "`{tool}` is not installed; the module build needs it \
+             (Debian/Ubuntu: apt-get install {package})"
+        );
     }
-    (exports, needs)
-}
-
-/// A source digest in the shape of Linux's srcversion (24 hex digits).
-fn srcversion(src: &[u8]) -> String {
-    let fnv = |seed: u64| {
-        src.iter().fold(seed, |h, &b| {
-            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    let a = fnv(0xcbf2_9ce4_8422_2325);
-    let b = fnv(0x6c62_272e_07bb_0142);
-    format!("{a:016X}{:08X}", b >> 32)
 }
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=STARRY_MODULE_CC");
-    println!("cargo:rerun-if-env-changed=STARRY_RISCV64_CC");
+    for a in ARCHES {
+        println!("cargo:rerun-if-env-changed={}", a.cc_env);
+    }
     println!("cargo:rustc-check-cfg=cfg(riscv64_samples)");
-    let host = Arch {
-        dir: "",
-        cc: env::var("STARRY_MODULE_CC").unwrap_or_else(|_| "gcc".into()),
-        binutils: "",
-        cflags: X86_64_CFLAGS,
-        rust_target: "x86_64-unknown-linux-gnu",
-        extra_sections: "",
-        config: &["X86", "X86_64"],
-    };
+    need("make", "make");
+    need("depmod", "kmod");
+    let kbuild = assemble_kbuild(&manifest, &out);
+    println!("cargo:rustc-env=STARRY_KBUILD_DIR={}", kbuild.display());
     let modules = samples(&manifest);
-    build(&manifest, &out, &host, &modules);
-    write_list(&out.join("samples.rs"), &modules, "sample");
-    // The riscv64 modules (for the ArceOS kernel under QEMU), when the
-    // Debian cross compiler is there.
-    let rv_cc = env::var("STARRY_RISCV64_CC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
-    let have_rv = Command::new(&rv_cc)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if have_rv {
-        let rv = Arch {
-            dir: "riscv64",
-            cc: rv_cc,
-            binutils: "riscv64-linux-gnu-",
-            cflags: RISCV64_CFLAGS,
-            rust_target: "riscv64gc-unknown-none-elf",
-            extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
-            config: &["RISCV"],
-        };
-        let dir = out.join("riscv64");
+    // The host's modules, then each other architecture whose compiler is
+    // there (riscv64: for the ArceOS kernel under QEMU).
+    for arch in ARCHES {
+        let host = arch.sample_dir.is_empty();
+        let cc = env::var(arch.cc_env)
+            .unwrap_or_else(|_| format!("{}gcc", if host { "" } else { arch.cross_compile }));
+        if !host && !have(&cc) {
+            continue;
+        }
+        let dir = out.join(arch.sample_dir);
         fs::create_dir_all(&dir).unwrap();
-        build(&manifest, &dir, &rv, &modules);
-        write_list(&dir.join("samples.rs"), &modules, "rv");
-        println!("cargo:rustc-cfg=riscv64_samples");
+        build_samples(&manifest, &kbuild, &dir, arch, &cc, &modules);
+        if host {
+            write_list(&dir.join("samples.rs"), &modules, "sample");
+            install(&kbuild, &dir, &out.join("root"), arch, &modules);
+        } else {
+            write_list(&dir.join("samples.rs"), &modules, "rv");
+            println!("cargo:rustc-cfg=riscv64_samples");
+        }
     }
 }
 
@@ -258,30 +253,20 @@ fn vermagic_config() -> Vec<&'static str> {
         .collect()
 }
 
-/// The headers a kernel build generates, under `<out>/include`:
-/// generated/utsrelease.h (UTS_RELEASE), generated/autoconf.h (the CONFIG_
-/// options: the version magic's, the architecture's, what any module
-/// kernel has) and linux/version.h (LINUX_VERSION_CODE, KERNEL_VERSION).
-fn generate_headers(out: &Path, arch: &Arch) -> PathBuf {
-    let inc = out.join("include");
+const BANNER: &str = "/* generated by sample-modules/build.rs from src/version.rs */\n";
+
+/// The architecture-neutral headers a kernel build generates, under
+/// `<kbuild>/include-generated`: generated/utsrelease.h (UTS_RELEASE) and
+/// linux/version.h (LINUX_VERSION_CODE, KERNEL_VERSION).
+fn generate_headers(kbuild: &Path) {
+    let inc = kbuild.join("include-generated");
     fs::create_dir_all(inc.join("generated")).unwrap();
     fs::create_dir_all(inc.join("linux")).unwrap();
-    let banner = "/* generated by sample-modules/build.rs from src/version.rs */\n";
     fs::write(
         inc.join("generated/utsrelease.h"),
-        format!("{banner}#define UTS_RELEASE \"{RELEASE}\"\n"),
+        format!("{BANNER}#define UTS_RELEASE \"{RELEASE}\"\n"),
     )
     .unwrap();
-
-    let mut config: Vec<&str> = vec!["MODULES", "64BIT", "PRINTK"];
-    config.extend(vermagic_config());
-    config.extend(arch.config);
-    let mut autoconf = String::from(banner);
-    for c in config {
-        autoconf.push_str(&format!("#define CONFIG_{c} 1\n"));
-    }
-    fs::write(inc.join("generated/autoconf.h"), autoconf).unwrap();
-
     // "6.6.0-starry": VERSION.PATCHLEVEL.SUBLEVEL, then the local version.
     let numeric = RELEASE
         .split(|c: char| !c.is_ascii_digit() && c != '.')
@@ -296,7 +281,7 @@ fn generate_headers(out: &Path, arch: &Arch) -> PathBuf {
     fs::write(
         inc.join("linux/version.h"),
         format!(
-            "{banner}#define LINUX_VERSION_CODE {}\n\
+            "{BANNER}#define LINUX_VERSION_CODE {}\n\
              #define KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + ((c) > 255 ? 255 : (c)))\n\
              #define LINUX_VERSION_MAJOR {a}\n\
              #define LINUX_VERSION_PATCHLEVEL {b}\n\
@@ -305,50 +290,10 @@ fn generate_headers(out: &Path, arch: &Arch) -> PathBuf {
         ),
     )
     .unwrap();
-    inc
-}
-
-/// The compiler's own header directory (stdarg.h, stddef.h...), the one
-/// system directory a module may see (`-nostdinc -isystem`).
-fn compiler_include(cc: &str) -> PathBuf {
-    PathBuf::from(output(Command::new(cc).arg("-print-file-name=include")).trim())
-}
-
-/// A C compile as Kbuild does it for a module object: only the kernel's
-/// headers and the compiler's own, kconfig.h and compiler_types.h first,
-/// MODULE, KBUILD_MODNAME and KBUILD_BASENAME defined.
-fn cc_module(arch: &Arch, includes: &[&Path], name: &str, src: &Path, obj: &Path) -> Command {
-    let base = src.file_stem().unwrap().to_string_lossy().into_owned();
-    let mut cmd = Command::new(&arch.cc);
-    cmd.args(CFLAGS)
-        .args(arch.cflags)
-        .arg("-nostdinc")
-        .arg("-isystem")
-        .arg(compiler_include(&arch.cc));
-    for dir in includes {
-        cmd.arg("-I").arg(dir);
-    }
-    cmd.args([
-        "-include",
-        "linux/kconfig.h",
-        "-include",
-        "linux/compiler_types.h",
-    ])
-    .args(["-D__KERNEL__", "-DMODULE"])
-    .arg(format!("-DKBUILD_BASENAME=\"{base}\""))
-    .arg(format!("-DKBUILD_MODNAME=\"{name}\""))
-    .arg("-c")
-    .arg(src)
-    .arg("-o")
-    .arg(obj);
-    cmd
 }
 
 /// A linker script with the architecture's placeholder sections added.
-fn script(base: &Path, arch: &Arch, out: &Path) -> PathBuf {
-    if arch.extra_sections.is_empty() {
-        return base.to_path_buf();
-    }
+fn script(base: &Path, arch: &Arch, dest: &Path) {
     let text = fs::read_to_string(base).unwrap();
     let end = text.rfind('}').expect("a SECTIONS block");
     let mut extra = String::new();
@@ -360,172 +305,312 @@ fn script(base: &Path, arch: &Arch, out: &Path) -> PathBuf {
             extra.push('\n');
         }
     }
-    let path = out.join(base.file_name().unwrap());
-    fs::write(&path, format!("{}{}{}", &text[..end], extra, &text[end..])).unwrap();
-    path
+    fs::write(dest, format!("{}{}{}", &text[..end], extra, &text[end..])).unwrap();
 }
 
-fn build(manifest: &Path, out: &Path, arch: &Arch, modules: &[Sample]) {
+/// One architecture's part of the Kbuild directory: `arch/<srcarch>/`
+/// with its Makefile (flags), linker scripts and generated/autoconf.h
+/// (the CONFIG_ options this kernel claims: the version magic's, the
+/// architecture's, what any module kernel has).
+fn arch_dir(manifest: &Path, kbuild: &Path, arch: &Arch) {
+    let dir = kbuild.join("arch").join(arch.srcarch);
+    fs::create_dir_all(dir.join("include/generated")).unwrap();
+    let mut config: Vec<&str> = vec!["MODULES", "64BIT", "PRINTK"];
+    config.extend(vermagic_config());
+    config.extend(arch.config);
+    let mut autoconf = String::from(BANNER);
+    for c in config {
+        autoconf.push_str(&format!("#define CONFIG_{c} 1\n"));
+    }
+    fs::write(dir.join("include/generated/autoconf.h"), autoconf).unwrap();
+    let (link, link_end) = if arch.rust_whole_archive {
+        ("--whole-archive", "--no-whole-archive")
+    } else {
+        ("-u rust_eh_personality", "")
+    };
+    fs::write(
+        dir.join("Makefile"),
+        format!(
+            "# generated by sample-modules/build.rs (its ARCHES table)\n\
+             KBUILD_ARCH_CFLAGS := {}\n\
+             KBUILD_RUST_TARGET := {}\n\
+             KBUILD_RUST_LINK := {link}\n\
+             KBUILD_RUST_LINK_END := {link_end}\n\
+             export KBUILD_RUST_TARGET KBUILD_RUST_LINK KBUILD_RUST_LINK_END\n",
+            arch.cflags.join(" "),
+            arch.rust_target
+        ),
+    )
+    .unwrap();
+    script(&manifest.join("module.lds"), arch, &dir.join("module.lds"));
+    script(
+        &manifest.join("rust").join("module_rust.lds"),
+        arch,
+        &dir.join("module_rust.lds"),
+    );
+}
+
+/// The kernel's exports, as Module.symvers lines: the names of the
+/// `EXPORTS` tables of src/kapi/ (and of its `std_ops_table!`), all
+/// `EXPORT_SYMBOL` of `vmlinux`. tests/kbuild.rs checks the file against
+/// `kapi::exports()`.
+fn kernel_symvers(manifest: &Path) -> String {
+    let kapi = manifest.join("../src/kapi");
+    println!("cargo:rerun-if-changed={}", kapi.display());
+    let mut files: Vec<PathBuf> = fs::read_dir(&kapi)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    let mut names = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        let mut inside = false;
+        for line in text.lines() {
+            let t = line.trim();
+            if t.starts_with("pub(super) const EXPORTS") || t.starts_with("std_ops_table! {") {
+                inside = !t.contains("$(");
+                continue;
+            }
+            if !inside {
+                continue;
+            }
+            if t == "];" || t == "}" {
+                inside = false;
+            } else if let Some(name) = t
+                .strip_prefix("(\"")
+                .or_else(|| t.strip_prefix('"'))
+                .and_then(|rest| rest.split('"').next())
+            {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+        .iter()
+        .map(|n| format!("0x00000000\t{n}\tvmlinux\tEXPORT_SYMBOL\t\n"))
+        .collect()
+}
+
+/// Copies a file, replacing what is there.
+fn copy(from: &Path, to: &Path) {
+    println!("cargo:rerun-if-changed={}", from.display());
+    let _ = fs::remove_file(to);
+    fs::copy(from, to).unwrap_or_else(|e| panic!("{} -> {}: {e}", from.display(), to.display()));
+}
+
+/// (Re)makes a symbolic link.
+fn link(target: &Path, at: &Path) {
+    let _ = fs::remove_file(at);
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+/// Assembles `<out>/kbuild`; returns its path.
+fn assemble_kbuild(manifest: &Path, out: &Path) -> PathBuf {
+    let src = manifest.join("kbuild");
+    let kbuild = out.join("kbuild");
+    fs::create_dir_all(kbuild.join("scripts")).unwrap();
+    copy(&src.join("Makefile"), &kbuild.join("Makefile"));
+    // The architecture-neutral module script (a Rust module's first link).
+    copy(
+        &manifest.join("module.lds"),
+        &kbuild.join("scripts/module.lds"),
+    );
+    for f in [
+        "Kbuild.include",
+        "Makefile.build",
+        "Makefile.modpost",
+        "Makefile.modfinal",
+    ] {
+        copy(
+            &src.join("scripts").join(f),
+            &kbuild.join("scripts").join(f),
+        );
+    }
     let include = manifest.join("include");
-    let generated = generate_headers(out, arch);
-    let includes = [generated.as_path(), include.as_path()];
+    println!("cargo:rerun-if-changed={}", include.display());
+    link(&include, &kbuild.join("include"));
+    generate_headers(&kbuild);
     println!(
         "cargo:rerun-if-changed={}",
         manifest.join("../src/version.rs").display()
     );
-    println!(
-        "cargo:rerun-if-changed={}",
-        manifest.join("src/samples.rs").display()
+    let mut mk = format!(
+        "# generated by sample-modules/build.rs from src/version.rs and its ARCHES table\n\
+         KERNELRELEASE := {RELEASE}\nVERMAGIC := {VERMAGIC}\n"
     );
-    let lds = script(&manifest.join("module.lds"), arch, out);
-    println!("cargo:rerun-if-changed={}", include.display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        manifest.join("module.lds").display()
-    );
-    let ld = format!("{}ld", arch.binutils);
-    let nm = format!("{}nm", arch.binutils);
-    // 1. compile every C module's object.
-    let mut objs = BTreeMap::new();
-    for m in modules.iter().filter(|m| m.c) {
-        let name = m.name;
-        let src = manifest.join("c").join(format!("{name}.c"));
-        println!("cargo:rerun-if-changed={}", src.display());
-        let obj = out.join(format!("{name}.o"));
-        run(&mut cc_module(arch, &includes, name, &src, &obj));
-        objs.insert(name.to_string(), (src, obj));
-    }
-
-    // 2. what modpost computes: who exports what, hence `depends=`.
-    let mut exports: BTreeMap<String, String> = BTreeMap::new();
-    let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (name, (_, obj)) in &objs {
-        let (e, n) = exports_and_needs(&nm, obj);
-        for sym in e {
-            exports.insert(sym, name.clone());
+    for a in ARCHES {
+        for n in a.names {
+            mk.push_str(&format!("srcarch-{n} := {}\n", a.srcarch));
         }
-        needs.insert(name.clone(), n);
+        mk.push_str(&format!("known-arches += {}\n", a.names.join(" ")));
+        arch_dir(manifest, &kbuild, a);
     }
-
-    // 3. the generated <name>.mod.c, then the partial link.
-    for (name, (src, obj)) in &objs {
-        let deps: BTreeSet<&str> = needs[name]
-            .iter()
-            .filter_map(|s| exports.get(s))
-            .filter(|m| *m != name)
-            .map(String::as_str)
-            .collect();
-        let source = fs::read(src).unwrap();
-        let has_version = String::from_utf8_lossy(&source).contains("MODULE_VERSION(");
-        let mut modc = String::from(
-            "/* generated by sample-modules/build.rs, as Linux's modpost would */\n\
-             #include <linux/module.h>\n\
-             #define INCLUDE_VERMAGIC\n\
-             #include <linux/vermagic.h>\n\
-             extern int init_module(void) __attribute__((weak));\n\
-             extern void cleanup_module(void) __attribute__((weak));\n\
-             struct module __this_module __used __section(\".gnu.linkonce.this_module\") = {\n\
-             \t.name = KBUILD_MODNAME,\n\t.init = init_module,\n\t.exit = cleanup_module,\n};\n\
-             MODULE_INFO(name, KBUILD_MODNAME);\nMODULE_INFO(intree, \"Y\");\n\
-             MODULE_INFO(vermagic, VERMAGIC_STRING);\n",
-        );
-        modc.push_str(&format!(
-            "MODULE_INFO(depends, \"{}\");\n",
-            deps.into_iter().collect::<Vec<_>>().join(",")
-        ));
-        if has_version {
-            modc.push_str(&format!(
-                "MODULE_INFO(srcversion, \"{}\");\n",
-                srcversion(&source)
-            ));
-        }
-        let modc_path = out.join(format!("{name}.mod.c"));
-        fs::write(&modc_path, modc).unwrap();
-        let modo = out.join(format!("{name}.mod.o"));
-        run(&mut cc_module(arch, &includes, name, &modc_path, &modo));
-        run(Command::new(&ld)
-            .arg("-r")
-            .arg("-T")
-            .arg(&lds)
-            .arg(obj)
-            .arg(&modo)
-            .arg("-o")
-            .arg(out.join(format!("{name}.ko"))));
-        check_vermagic(&out.join(format!("{name}.ko")));
-    }
-
-    // 4. Rust modules: a nested cargo builds each as a self-contained
-    //    staticlib (its own copy of the parts of core it uses).
-    let rust_lds = script(&manifest.join("rust").join("module_rust.lds"), arch, out);
-    println!(
-        "cargo:rerun-if-changed={}",
-        manifest.join("rust").join("module_rust.lds").display()
-    );
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    fs::write(kbuild.join("scripts/kernel.mk"), mk).unwrap();
+    fs::write(kbuild.join("Module.symvers"), kernel_symvers(manifest)).unwrap();
+    fs::write(kbuild.join("kernel.release"), format!("{RELEASE}\n")).unwrap();
+    // modpost: the project's own, a plain std program.
+    let modpost_src = src.join("scripts/modpost.rs");
+    println!("cargo:rerun-if-changed={}", modpost_src.display());
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let target = arch.rust_target;
-    for m in modules.iter().filter(|m| !m.c) {
-        let name = m.name;
-        let dir = manifest.join("rust").join(name);
-        println!("cargo:rerun-if-changed={}", dir.join("src").display());
-        println!(
-            "cargo:rerun-if-changed={}",
-            dir.join("Cargo.toml").display()
-        );
-        let target_dir = out.join("rust-target");
-        let mut cmd = Command::new(&cargo);
-        for (k, _) in env::vars() {
-            if k.starts_with("CARGO_")
-                || k.starts_with("RUSTC_")
-                || k == "RUSTFLAGS"
-                || k == "RUSTDOCFLAGS"
-            {
-                cmd.env_remove(k);
-            }
+    run(Command::new(rustc)
+        .args(["--edition", "2024", "-O", "--crate-name", "modpost"])
+        .arg(&modpost_src)
+        .arg("-o")
+        .arg(kbuild.join("scripts/modpost")));
+    kbuild
+}
+
+/// `make` in the Kbuild directory, with cargo's own variables removed
+/// (the nested cargo of Rust modules must not inherit this build's) and
+/// cargo's jobserver shared.
+fn make(kbuild: &Path) -> Command {
+    let mut cmd = Command::new("make");
+    for (k, _) in env::vars() {
+        if (k.starts_with("CARGO_") && k != "CARGO_MAKEFLAGS")
+            || k.starts_with("RUSTC_")
+            || k == "RUSTFLAGS"
+            || k == "RUSTDOCFLAGS"
+            || k == "MAKEFLAGS"
+            || k == "MFLAGS"
+        {
+            cmd.env_remove(k);
         }
-        run(cmd
-            .current_dir(&dir)
-            .env("RUSTC", &rustc)
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .env("CARGO_ENCODED_RUSTFLAGS", "-Cforce-unwind-tables=no")
-            .env("STARRY_VERMAGIC", VERMAGIC)
-            .args([
-                "build",
-                "--release",
-                "--locked",
-                "--quiet",
-                "--target",
-                target,
-            ]));
-        let lib = target_dir
-            .join(target)
-            .join("release")
-            .join(format!("lib{name}.a"));
-        // The panic handler is a global the archive always defines: a root
-        // for --gc-sections; KEEP() in the script keeps the module sections.
-        let root = output(Command::new(&nm).args(["--defined-only", "-g"]).arg(&lib))
-            .lines()
-            .filter_map(|l| l.split_whitespace().nth(2))
-            .find(|s| s.ends_with("rust_begin_unwind"))
-            .map(str::to_string)
-            .expect("the Rust module defines no panic handler");
-        let mut link = Command::new(&ld);
-        link.args(["-r", "-S", "--gc-sections", "-u", &root, "-T"])
-            .arg(&rust_lds);
-        if arch.dir.is_empty() {
-            link.arg("--whole-archive")
-                .arg(&lib)
-                .arg("--no-whole-archive");
-        } else {
-            // Only the members the module needs: the bare-metal archive's
-            // compiler-rt objects carry another float ABI tag, which ld
-            // refuses to merge (the kernel never runs them). The module's
-            // own object is pulled in by its always-defined global.
-            link.args(["-u", "rust_eh_personality"]).arg(&lib);
-        }
-        run(link.arg("-o").arg(out.join(format!("{name}.ko"))));
-        check_vermagic(&out.join(format!("{name}.ko")));
     }
+    if let Ok(flags) = env::var("CARGO_MAKEFLAGS") {
+        cmd.env("MAKEFLAGS", flags);
+    }
+    cmd.env_remove("CARGO_MAKEFLAGS");
+    cmd.env(
+        "RUSTC",
+        env::var("RUSTC").unwrap_or_else(|_| "rustc".into()),
+    );
+    cmd.arg("-C").arg(kbuild);
+    cmd
+}
+
+/// The ARCH=, CROSS_COMPILE= and CC= of one architecture's build.
+fn arch_args(cmd: &mut Command, arch: &Arch, cc: &str) {
+    cmd.arg(format!("ARCH={}", arch.names[0]));
+    if !arch.sample_dir.is_empty() {
+        cmd.arg(format!("CROSS_COMPILE={}", arch.cross_compile));
+    }
+    cmd.arg(format!("CC={cc}"));
+}
+
+/// Builds the samples as the external module tree `dir`: a Kbuild file
+/// listing them, links to their sources, `make modules`.
+fn build_samples(
+    manifest: &Path,
+    kbuild: &Path,
+    dir: &Path,
+    arch: &Arch,
+    cc: &str,
+    modules: &[Sample],
+) {
+    let mut kb = String::from(
+        "# generated by sample-modules/build.rs from src/samples.rs\nccflags-y := -Werror\n",
+    );
+    for m in modules {
+        let name = m.name;
+        kb.push_str(&format!("obj-m += {name}.o\n"));
+        if m.c {
+            link(
+                &manifest.join("c").join(format!("{name}.c")),
+                &dir.join(format!("{name}.c")),
+            );
+        } else {
+            let crate_dir = manifest.join("rust").join(name);
+            println!("cargo:rerun-if-changed={}", crate_dir.join("src").display());
+            println!(
+                "cargo:rerun-if-changed={}",
+                crate_dir.join("Cargo.toml").display()
+            );
+            link(&crate_dir, &dir.join(format!("{name}-crate")));
+            kb.push_str(&format!("{name}-cargo := {name}-crate\n"));
+        }
+    }
+    fs::write(dir.join("Kbuild"), kb).unwrap();
+    let mut cmd = make(kbuild);
+    arch_args(&mut cmd, arch, cc);
+    // The samples are the kernel's own modules (intree=Y). One of them
+    // (proprietary) uses a GPL-only export on purpose, to show the
+    // loader refusing it: modpost warns instead of failing, and any
+    // other warning fails the build.
+    cmd.arg(format!("M={}", dir.display())).args([
+        "STARRY_INTREE=1",
+        "KBUILD_MODPOST_WARN=1",
+        "modules",
+    ]);
+    let stderr = run(&mut cmd);
+    for line in stderr.lines().filter(|l| l.contains("modpost:")) {
+        if !line.contains(
+            "GPL-incompatible module proprietary.ko uses GPL-only symbol 'provider_secret'",
+        ) {
+            panic!("modpost on the samples: {line}");
+        }
+    }
+    for m in modules {
+        check_vermagic(&dir.join(format!("{}.ko", m.name)));
+    }
+}
+
+/// Installs the host's samples into `<root>/lib/modules/<release>/kernel`
+/// with `make modules_install` (which runs depmod there), after the
+/// files a kernel's own install writes first: modules.order,
+/// modules.builtin, modules.builtin.modinfo (no built-in modules).
+fn install(kbuild: &Path, dir: &Path, root: &Path, arch: &Arch, modules: &[Sample]) {
+    let _ = fs::remove_dir_all(root);
+    let modlib = root.join("lib/modules").join(RELEASE);
+    fs::create_dir_all(&modlib).unwrap();
+    let order: String = modules
+        .iter()
+        .map(|m| format!("kernel/{}.ko\n", m.name))
+        .collect();
+    for (f, text) in [
+        ("modules.order", order.as_str()),
+        ("modules.builtin", ""),
+        ("modules.builtin.modinfo", ""),
+    ] {
+        fs::write(modlib.join(f), text).unwrap();
+    }
+    let mut cmd = make(kbuild);
+    arch_args(&mut cmd, arch, "gcc");
+    run(cmd
+        .arg(format!("M={}", dir.display()))
+        .arg(format!("INSTALL_MOD_PATH={}", root.display()))
+        .args(["INSTALL_MOD_DIR=kernel", "modules_install"]));
+    for f in [
+        "modules.dep.bin",
+        "modules.alias.bin",
+        "modules.symbols.bin",
+    ] {
+        assert!(modlib.join(f).is_file(), "depmod wrote no {f}");
+    }
+    // The tree's other files (the modules themselves are ALL), for the rootfs.
+    let mut files: Vec<String> = fs::read_dir(&modlib)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("modules."))
+        .collect();
+    files.sort();
+    let mut text = String::from(
+        "// generated by sample-modules/build.rs: make modules_install + depmod\n\
+         /// The files of the installed module tree beside the modules (the\n\
+         /// indexes depmod wrote, modules.order, modules.builtin*), as\n\
+         /// (name in `/lib/modules/<release>/`, bytes).\n\
+         pub const INSTALLED: &[(&str, &[u8])] = &[\n",
+    );
+    for f in files {
+        text.push_str(&format!(
+            "    ({f:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/root/lib/modules/{RELEASE}/{f}\"))),\n"
+        ));
+    }
+    text.push_str("];\n");
+    fs::write(dir.join("installed.rs"), text).unwrap();
 }
 
 /// A built module must carry the kernel's version magic, whole: what the

@@ -71,6 +71,11 @@ fn uname_r() -> String {
 /// Runs a script; returns the kernel's messages (stderr), or None when
 /// skipped.
 fn run_script(name: &str, tools: &[&str]) -> Option<String> {
+    run_script_with(name, tools, &[])
+}
+
+/// As [`run_script`], with arguments for the script.
+fn run_script_with(name: &str, tools: &[&str], args: &[&Path]) -> Option<String> {
     for t in tools {
         if !installed(t) {
             skip(&format!(
@@ -87,6 +92,7 @@ fn run_script(name: &str, tools: &[&str]) -> Option<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .arg("run")
         .arg(&script)
+        .args(args)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -304,6 +310,44 @@ fn the_demo_runs_end_to_end() {
             "demo output lacks {needle:?}:\n{stdout}"
         );
     }
+}
+
+#[test]
+fn modprobe_works_as_the_first_command() {
+    run_script("firstmodprobe", &["modprobe", "lsmod"]);
+}
+
+/// make, gcc and binutils of the host in the sandbox: a Linux-style tree
+/// builds with a plain `make`, its modules load, install and modprobe.
+#[test]
+fn a_module_tree_builds_with_make_in_the_sandbox() {
+    for t in ["make", "gcc", "riscv64-linux-gnu-gcc"] {
+        if !installed(t) {
+            return skip(&format!("{t} is not installed"));
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/kbuild/modules");
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-kbuild-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(&src)
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let Some(log) = run_script_with(
+        "kbuild",
+        &["modprobe", "depmod", "insmod", "rmmod", "lsmod", "modinfo"],
+        &[&dir],
+    ) else {
+        return;
+    };
+    assert!(log.contains("hello from kbuild, user"), "{log}");
+    assert!(log.contains("counter: start=3"), "{log}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -56,6 +56,13 @@ pub mod riscv64 {
     include!(concat!(env!("OUT_DIR"), "/riscv64/samples.rs"));
 }
 
+// INSTALLED: the installed tree's index files.
+include!(concat!(env!("OUT_DIR"), "/installed.rs"));
+
+/// The Kbuild directory (`make -C KBUILD_DIR M=$PWD modules`): the one the
+/// samples were built with; `/lib/modules/<release>/build` in the sandbox.
+pub const KBUILD_DIR: &str = env!("STARRY_KBUILD_DIR");
+
 /// Looks a sample module up by name.
 pub fn by_name(name: &str) -> Option<SampleModule> {
     ALL.iter().copied().find(|m| m.name == name)

@@ -5,6 +5,9 @@
 //!   /proc/kallsyms and /lib/modules/$(uname -r) are this kernel's, so the
 //!   real kmod and busybox tools drive it unchanged;
 //! - `starry-kmod` alone runs the bundled demo script that way;
+//! - `starry-kmod shell` opens an interactive shell in that sandbox;
+//!   `--modules DIR` (run, shell) adds DIR's modules to its module tree;
+//! - `starry-kmod build-dir` prints the Kbuild directory;
 //! - `starry-kmod selftest` boots the kernel in-process on its embedded
 //!   default (RAM rootfs with the sample modules at `/`, sysfs at `/sys`,
 //!   procfs at `/proc`), loads each module by path with finit_module, looks
@@ -12,6 +15,7 @@
 
 mod sandbox;
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::ExitCode;
 
 use starry_kmod::console::{self, Record};
@@ -144,19 +148,106 @@ fn look_around(ns: &Namespace) -> usize {
 /// The demo script `starry-kmod` runs with no argument.
 const DEMO_SCRIPT: &str = include_str!("sandbox/demo.sh");
 
+const USAGE: &str = "\
+usage: starry-kmod [COMMAND]
+
+The user-mode kernel (Linux-compatible module subsystem) with real
+userspace module tools (kmod, busybox) in a sandbox.
+
+commands:
+  (none)                                run the bundled demo script in the sandbox
+  run [--modules DIR] SCRIPT [ARG...]   run SCRIPT with /bin/sh in the sandbox
+  shell [--modules DIR]                 an interactive shell in the sandbox
+  selftest                              load each sample in-process, look, unload
+  build-dir                             print the Kbuild directory
+                                        (make -C DIR M=$PWD modules)
+  help, --help                          this text
+
+--modules DIR adds the .ko files under DIR to the sandbox's module tree
+(/lib/modules/$(uname -r)/extra/, indexed by depmod). In the sandbox,
+/lib/modules/$(uname -r)/build is the Kbuild directory.
+STARRY_KMOD_QUIET=1 keeps kernel messages off stderr.
+";
+
+/// The tools the demo (the main job) needs, with the Debian package of each.
+const DEMO_TOOLS: &[(&str, &str)] = &[
+    ("depmod", "kmod"),
+    ("modprobe", "kmod"),
+    ("insmod", "kmod"),
+    ("rmmod", "kmod"),
+    ("lsmod", "kmod"),
+    ("modinfo", "kmod"),
+];
+
+/// Whether `tool` is a program on PATH.
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// `--modules DIR` at the front of `args`: the modules found and the rest.
+fn take_modules(args: &[String]) -> Result<(sandbox::ModuleFiles, &[String]), String> {
+    match args {
+        [flag, dir, rest @ ..] if flag == "--modules" => {
+            Ok((sandbox::modules_in(std::path::Path::new(dir))?, rest))
+        }
+        [flag] if flag == "--modules" => Err("--modules needs a directory".into()),
+        _ => Ok((Vec::new(), args)),
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("starry-kmod: {msg}\n{USAGE}");
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("selftest") => selftest(),
-        Some("run") if args.len() >= 2 => {
-            let script = sandbox::Script::File(args[1].clone().into());
-            finish(sandbox::run(&script, &args[2..]))
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
         }
-        None => finish(sandbox::run(&sandbox::Script::Text(DEMO_SCRIPT), &[])),
-        _ => {
-            eprintln!("usage: starry-kmod [run SCRIPT [ARG...] | selftest]");
-            ExitCode::from(2)
+        Some("build-dir") => {
+            println!("{}", starry_sample_modules::KBUILD_DIR);
+            ExitCode::SUCCESS
         }
+        Some(cmd @ ("run" | "shell")) => {
+            let (extra, rest) = match take_modules(&args[1..]) {
+                Ok(x) => x,
+                Err(e) => return usage_error(&e),
+            };
+            let script = if cmd == "shell" {
+                if !rest.is_empty() {
+                    return usage_error("shell takes no script");
+                }
+                sandbox::Script::Interactive
+            } else if let Some(path) = rest.first() {
+                sandbox::Script::File(path.into())
+            } else {
+                return usage_error("run needs a script");
+            };
+            let rest = if rest.is_empty() { rest } else { &rest[1..] };
+            finish(sandbox::run(&script, rest, &extra))
+        }
+        None => {
+            for (tool, package) in DEMO_TOOLS {
+                if !on_path(tool) {
+                    eprintln!(
+                        "starry-kmod: `{tool}` is not installed; the demo drives the kernel \
+                         with it (Debian/Ubuntu: apt-get install {package})"
+                    );
+                    return ExitCode::from(125);
+                }
+            }
+            finish(sandbox::run(&sandbox::Script::Text(DEMO_SCRIPT), &[], &[]))
+        }
+        Some(other) => usage_error(&format!("unknown command {other:?}")),
     }
 }
 

@@ -158,9 +158,10 @@ fn scratch_dir() -> Result<Scratch, String> {
     Ok(Scratch(PathBuf::from(s)))
 }
 
-/// Builds the kernel's filesystems: the rootfs with the sample modules and
-/// an empty /etc/modprobe.d, sysfs and procfs.
-fn build_vfs() -> Result<(RootFs, Arc<Namespace>), String> {
+/// Builds the kernel's filesystems: the rootfs with the sample modules
+/// (installed: depmod's indexes are there), the user's modules under
+/// `extra/`, an empty /etc/modprobe.d, sysfs and procfs.
+fn build_vfs(extra: &[(String, Vec<u8>)]) -> Result<(RootFs, Arc<Namespace>), String> {
     let rootfs = RootFs::new(RELEASE).map_err(|e| format!("rootfs: {e:?}"))?;
     for m in starry_sample_modules::ALL {
         rootfs
@@ -171,21 +172,23 @@ fn build_vfs() -> Result<(RootFs, Arc<Namespace>), String> {
         .root()
         .create("etc/modprobe.d", ax_fs_vfs::VfsNodeType::Dir)
         .map_err(|e| format!("rootfs: /etc/modprobe.d: {e:?}"))?;
-    // What a kernel build installs beside the modules (depmod reads them):
-    // the build order, and no built-in modules.
-    let order: String = starry_sample_modules::ALL
-        .iter()
-        .map(|m| format!("kernel/{}.ko\n", m.name))
-        .collect();
+    // The installed tree as `make modules_install` + depmod left it (the
+    // indexes, modules.order, modules.builtin*), and `build`, the Kbuild
+    // directory's mount point.
     let dir = rootfs.module_dir();
-    for (file, text) in [
-        ("modules.order", order.as_str()),
-        ("modules.builtin", ""),
-        ("modules.builtin.modinfo", ""),
-    ] {
+    for (file, bytes) in starry_sample_modules::INSTALLED {
         rootfs
-            .add_file(&format!("{dir}/{file}"), text.as_bytes())
+            .add_file(&format!("{dir}/{file}"), bytes)
             .map_err(|e| format!("rootfs: {file}: {e:?}"))?;
+    }
+    rootfs
+        .root()
+        .create(&format!("{}/build", &dir[1..]), ax_fs_vfs::VfsNodeType::Dir)
+        .map_err(|e| format!("rootfs: {dir}/build: {e:?}"))?;
+    for m in extra {
+        rootfs
+            .add_file(&format!("{dir}/extra/{}", m.0), &m.1)
+            .map_err(|e| format!("rootfs: extra/{}: {e:?}", m.0))?;
     }
     let ns = Arc::new(Namespace::new(rootfs.root()));
     mount_pseudo(&ns).map_err(|e| format!("mounting sysfs/procfs: {e:?}"))?;
@@ -198,16 +201,47 @@ pub enum Script {
     File(PathBuf),
     /// Script text (`sh -c`).
     Text(&'static str),
+    /// An interactive shell.
+    Interactive,
+}
+
+/// Module files for the tree: (path below `extra/`, bytes).
+pub type ModuleFiles = Vec<(String, Vec<u8>)>;
+
+/// The `.ko` files under `dir` (recursively), as (path below `dir`, bytes).
+pub fn modules_in(dir: &Path) -> Result<ModuleFiles, String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))? {
+            let p = e.map_err(|e| e.to_string())?.path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "ko") {
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((
+                    rel,
+                    fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+                ));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Runs `script` with `/bin/sh` in the sandbox; returns its exit status.
-pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
+pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Result<i32, String> {
     guard::fork_watcher()?;
     let host = starry_kmod::platform::host::install();
     // Kernel messages go to stderr as `<level>text`, the script's output
     // stays on stdout (STARRY_KMOD_QUIET=1 silences the kernel).
     host.set_console_echo(std::env::var_os("STARRY_KMOD_QUIET").is_none());
-    let (_rootfs, ns) = build_vfs()?;
+    let (_rootfs, ns) = build_vfs(extra)?;
     enter_namespace()?;
     let scratch = scratch_dir()?;
     let w = scratch.0.clone();
@@ -253,12 +287,20 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
         bind(&fuse("proc/sys/kernel/hung_task_timeout_secs"), hung)?;
     }
 
-    // /lib/modules/$(uname -r): an overlay adds the directory when the
-    // host has none, then the rootfs's module tree is bound on it.
+    // /lib/modules/$(uname -r) and /lib/modules/<this kernel's release>
+    // (where `make modules_install` installs and runs depmod): an overlay
+    // adds the directories when the host has none, then the rootfs's
+    // module tree is bound on both, and the Kbuild directory on its
+    // `build`.
     let release = host_release();
-    let target = format!("/usr/lib/modules/{release}");
-    if !Path::new(&target).is_dir() {
-        fs::create_dir_all(w.join("upper/modules").join(&release)).map_err(|e| e.to_string())?;
+    let targets: Vec<String> = [release.as_str(), RELEASE]
+        .iter()
+        .map(|r| format!("/usr/lib/modules/{r}"))
+        .collect();
+    if targets.iter().any(|t| !Path::new(t).is_dir()) {
+        for r in [release.as_str(), RELEASE] {
+            fs::create_dir_all(w.join("upper/modules").join(r)).map_err(|e| e.to_string())?;
+        }
         let opts = format!(
             "lowerdir=/usr/lib,upperdir={},workdir={}",
             p("upper"),
@@ -266,7 +308,25 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
         );
         mount("overlay", "/usr/lib", Some("overlay"), 0, Some(&opts))?;
     }
-    bind(&fuse(&format!("lib/modules/{RELEASE}")), &target)?;
+    let tree = fuse(&format!("lib/modules/{RELEASE}"));
+    bind(&tree, &targets[0])?;
+    if release != RELEASE {
+        bind(&tree, &targets[1])?;
+    }
+    for t in targets.iter().take(if release != RELEASE { 2 } else { 1 }) {
+        bind(starry_sample_modules::KBUILD_DIR, &format!("{t}/build"))?;
+    }
+    if !extra.is_empty() {
+        // The user's modules join the indexes (depmod, outside the filter:
+        // it only reads and writes the tree).
+        let st = Command::new("depmod")
+            .args(["-a", RELEASE])
+            .status()
+            .map_err(|e| format!("depmod: {e}"))?;
+        if !st.success() {
+            return Err(format!("depmod -a {RELEASE} failed ({st})"));
+        }
+    }
     for dir in MODPROBE_DIRS {
         if !Path::new(dir).is_dir() {
             continue;
@@ -293,6 +353,7 @@ pub fn run(script: &Script, args: &[String]) -> Result<i32, String> {
     match script {
         Script::File(path) => cmd.arg(path),
         Script::Text(text) => cmd.args(["-c", text, "starry-kmod-demo"]),
+        Script::Interactive => cmd.arg("-i"),
     };
     cmd.args(args);
     // SAFETY: the closure only makes async-signal-safe syscalls.

@@ -64,9 +64,6 @@ macro_rules! modinfo {
 }
 
 modinfo!(MODINFO_AUTHOR, "author=starry-kmod developers");
-modinfo!(MODINFO_VERMAGIC, concat!("vermagic=", env!("STARRY_VERMAGIC")));
-modinfo!(MODINFO_INTREE, "intree=Y");
-modinfo!(MODINFO_DEPENDS, "depends=provider");
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

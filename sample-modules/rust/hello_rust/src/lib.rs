@@ -139,9 +139,6 @@ macro_rules! modinfo {
 modinfo!(MODINFO_PARM, "parm=greeting_count:How many greetings to print");
 modinfo!(MODINFO_PARMTYPE, "parmtype=greeting_count:int");
 modinfo!(MODINFO_AUTHOR, "author=starry-kmod developers");
-modinfo!(MODINFO_VERMAGIC, concat!("vermagic=", env!("STARRY_VERMAGIC")));
-modinfo!(MODINFO_INTREE, "intree=Y");
-modinfo!(MODINFO_DEPENDS, "depends=");
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
