@@ -29,8 +29,99 @@ static ARCEOS: ArceosPlatform = ArceosPlatform {
 
 /// Installs the ArceOS platform (idempotent) and returns it.
 pub fn install() -> &'static ArceosPlatform {
-    super::install(&ARCEOS);
+    if super::install(&ARCEOS) {
+        let previous = ax_hal::trap::set_page_fault_handler(on_page_fault);
+        PREVIOUS_PAGE_FAULT.store(previous as usize, Ordering::Release);
+    }
     &ARCEOS
+}
+
+/// The page-fault hook that was there before ours (the runtime's).
+static PREVIOUS_PAGE_FAULT: AtomicUsize = AtomicUsize::new(0);
+
+/// Page faults: the kernel's own handling first (lazy kernel mappings);
+/// one it cannot handle whose instruction is module code is reported as
+/// an Oops, symbolized through kallsyms, before ArceOS stops (this home
+/// has no way back into the interrupted call).
+fn on_page_fault(addr: VirtAddr, flags: ax_hal::trap::PageFaultFlags) -> bool {
+    let previous = PREVIOUS_PAGE_FAULT.load(Ordering::Acquire);
+    if previous != 0 {
+        // SAFETY: the value was a page-fault handler returned by
+        // set_page_fault_handler, stored as an address.
+        let previous: fn(VirtAddr, ax_hal::trap::PageFaultFlags) -> bool =
+            unsafe { core::mem::transmute(previous) };
+        if previous(addr, flags) {
+            return true;
+        }
+    }
+    let Some(pc) = faulting_pc() else {
+        return false;
+    };
+    let sp = current_sp();
+    // The words above the handler's own stack pointer hold the trap frame
+    // (the interrupted pc and return address among them) and the calls
+    // that led to the module.
+    let stack = (0..64)
+        .map(|i| {
+            // SAFETY: the handler runs on the interrupted task's kernel
+            // stack, deep in a call chain: 512 bytes above sp are mapped.
+            unsafe { ((sp + i * 8) as *const usize).read_volatile() }
+        })
+        .collect();
+    let fault = super::ModuleFault {
+        kind: super::FaultKind::PageFault {
+            addr: addr.as_usize(),
+            write: flags.contains(ax_hal::trap::PageFaultFlags::WRITE),
+            fetch: flags.contains(ax_hal::trap::PageFaultFlags::EXECUTE),
+            present: false,
+        },
+        pc,
+        sp,
+        regs: alloc::vec::Vec::new(),
+        stack,
+    };
+    crate::module::report_fault(&fault);
+    false
+}
+
+/// The interrupted instruction, from the trap CSRs (None where this hook
+/// cannot see it).
+fn faulting_pc() -> Option<usize> {
+    #[cfg(target_arch = "riscv64")]
+    {
+        let pc: usize;
+        // SAFETY: reads sepc, which holds the trapping pc in a page-fault
+        // handler (no nested trap has happened yet).
+        unsafe { core::arch::asm!("csrr {}, sepc", out(reg) pc) };
+        Some(pc)
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        let pc: usize;
+        // SAFETY: reads ELR_EL1, the trapping pc of this exception.
+        unsafe { core::arch::asm!("mrs {}, elr_el1", out(reg) pc) };
+        Some(pc)
+    }
+    #[cfg(target_arch = "loongarch64")]
+    {
+        let pc: usize;
+        // SAFETY: reads CSR.ERA (0x6), the trapping pc of this exception.
+        unsafe { core::arch::asm!("csrrd {}, 0x6", out(reg) pc) };
+        Some(pc)
+    }
+    #[cfg(not(any(
+        target_arch = "riscv64",
+        target_arch = "aarch64",
+        target_arch = "loongarch64"
+    )))]
+    {
+        None
+    }
+}
+
+fn current_sp() -> usize {
+    let probe = 0u8;
+    &probe as *const u8 as usize
 }
 
 impl Platform for ArceosPlatform {
