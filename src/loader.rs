@@ -122,7 +122,8 @@ fn read_module(elf: &CheckedElf, image: Relocated, taint: TaintMask) -> KResult<
 /// (Linux's do_init_module).
 fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
     let ret = if m.init_fn() != 0 && params::run_module_code() {
-        match m.call(m.init_fn(), [0; 3]) {
+        // SAFETY: init_fn was validated at load as the module's code.
+        match unsafe { m.call(m.init_fn(), [0; 3]) } {
             Ok(v) => v as i32,
             // An Oops: the module stays as it is, broken, coming, as Linux
             // leaves it; `rmmod -f` removes it.
@@ -240,7 +241,8 @@ pub fn unload(name: &str, force: bool) -> KResult<()> {
     }
     if m.exit_fn() != 0 && params::run_module_code() {
         // An Oops in exit is reported and the module freed all the same.
-        let _ = m.call_unchecked(m.exit_fn(), [0; 3]);
+        // SAFETY: exit_fn was validated at load as the module's code.
+        let _ = unsafe { m.call_unchecked(m.exit_fn(), [0; 3]) };
     }
     free_module(&m);
     Ok(())

@@ -239,7 +239,8 @@ impl Module {
             core::hint::spin_loop();
         }
         for p in self.params() {
-            p.free(&|f, args| self.call_unchecked(f, args));
+            // SAFETY (closure): Param passes only its validated ops.
+            p.free(&|f, args| unsafe { self.call_unchecked(f, args) });
         }
         drop(self.loaded.lock().take());
     }
@@ -329,14 +330,20 @@ impl Module {
     /// platform's protected boundary (every call into a module goes here):
     /// EIO once the module is broken or going away; on a fault, the Oops
     /// is reported, the module marked broken, and EFAULT returned.
-    pub(crate) fn call(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+    ///
+    /// # Safety
+    /// `f` is one of this module's entry points validated at load (init,
+    /// exit, a parameter's op: module code or a kernel op) taking the
+    /// arguments given, as the C ABI passes them.
+    pub(crate) unsafe fn call(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
         // Counted before the state is checked, so an unload that has
         // marked the module going either sees this call or refuses it.
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         let r = if self.state() == State::Going {
             Err(Errno::EIO)
         } else {
-            self.call_counted(f, args)
+            // SAFETY: the caller's contract.
+            unsafe { self.call_counted(f, args) }
         };
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         r
@@ -344,23 +351,28 @@ impl Module {
 
     /// [`Module::call`] for the unloader itself (exit, `free` ops), which
     /// runs while the module is going.
-    pub(crate) fn call_unchecked(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+    ///
+    /// # Safety
+    /// As [`Module::call`].
+    pub(crate) unsafe fn call_unchecked(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
         self.in_flight.fetch_add(1, Ordering::SeqCst);
-        let r = self.call_counted(f, args);
+        // SAFETY: the caller's contract.
+        let r = unsafe { self.call_counted(f, args) };
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         r
     }
 
-    fn call_counted(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
+    /// # Safety
+    /// As [`Module::call`], and the call is counted in flight.
+    unsafe fn call_counted(&self, f: usize, args: [usize; 3]) -> Result<usize, Errno> {
         if self.is_broken() {
             return Err(Errno::EIO);
         }
         let p = crate::platform::get();
         let task = p.current_task();
         let watch = crate::hung_task::watch(&task);
-        // SAFETY: f was validated at load to be module code (or a kernel
-        // op) of at most three integer arguments; the pages stay mapped
-        // while this call is counted in flight.
+        // SAFETY: the caller's contract (f is a validated entry point);
+        // the pages stay mapped while this call is counted in flight.
         let r = unsafe { p.call_module(f, args) };
         drop(watch);
         r.map_err(|fault| {
@@ -631,7 +643,8 @@ impl Module {
     pub fn param_get(&self, name: &str) -> KResult<Vec<u8>> {
         let p = self.param(name)?;
         let _serial = self.param_lock.lock();
-        p.get(&|f, args| self.call(f, args))
+        // SAFETY (closure): Param passes only its validated ops.
+        p.get(&|f, args| unsafe { self.call(f, args) })
             .map_err(|e| Error::new(e, alloc::format!("{}: reading {name} failed", self.name)))
     }
 
@@ -641,14 +654,18 @@ impl Module {
     pub(crate) fn apply_args(&self, args: &[u8]) -> KResult<()> {
         let params = self.params();
         let _serial = self.param_lock.lock();
-        crate::params::apply_args(&self.name, &params, args, &|f, a| self.call(f, a))
+        // SAFETY (closure): Param passes only its validated ops.
+        crate::params::apply_args(&self.name, &params, args, &|f, a| unsafe {
+            self.call(f, a)
+        })
     }
 
     /// Sets a parameter through its own `set` op, under the module's lock.
     pub fn param_set(&self, name: &str, val: &[u8]) -> KResult<()> {
         let p = self.param(name)?;
         let _serial = self.param_lock.lock();
-        p.set(Some(val), &|f, args| self.call(f, args))
+        // SAFETY (closure): Param passes only its validated ops.
+        p.set(Some(val), &|f, args| unsafe { self.call(f, args) })
             .map_err(|e| {
                 Error::new(
                     e,

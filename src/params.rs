@@ -197,9 +197,10 @@ impl Param {
 }
 
 /// How a parameter's op is called: the owning module's protected boundary
-/// (`Module::call`), which knows the op's address was validated at load
-/// (module code or a kernel op with the kernel_param_ops signature) and
-/// keeps the module's pages mapped for the call.
+/// (`Module::call`), which keeps the module's pages mapped for the call.
+/// A `Param` hands it only the ops it validated at load (module code or a
+/// kernel op with the kernel_param_ops signature); the closures are built
+/// in module.rs next to the `Param`s they serve.
 pub(crate) type ModuleCall<'a> = &'a dyn Fn(usize, [usize; 3]) -> Result<usize, Errno>;
 
 /// Checks one relocated `kernel_param` (Linux trusts it; HOSTLOAD.md found
