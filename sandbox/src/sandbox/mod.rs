@@ -12,6 +12,7 @@ mod fusefs;
 mod guard;
 mod hostfile;
 mod seccomp;
+mod terminal;
 
 use std::ffi::CString;
 use std::fs;
@@ -356,11 +357,19 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
         Script::Interactive => cmd.arg("-i"),
     };
     cmd.args(args);
+    // An interactive shell on a terminal gets the terminal's foreground.
+    let terminal = match script {
+        Script::Interactive => terminal::foreground(),
+        _ => None,
+    };
     // SAFETY: the closure only makes async-signal-safe syscalls.
     unsafe {
         cmd.pre_exec(move || {
             libc::close(parent_fd);
             guard::enter_pid_namespace()?;
+            if terminal.is_some() {
+                terminal::take()?;
+            }
             seccomp::install_in_child(&prog, child_fd)
         });
     }
@@ -376,6 +385,9 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
     std::thread::spawn(move || seccomp::serve(listener, &hook));
     guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
+    if let Some(pgrp) = terminal {
+        terminal::give_back(pgrp);
+    }
     drop(session);
     Ok(status.code().unwrap_or(128 + 9))
 }
