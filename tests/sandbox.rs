@@ -76,6 +76,16 @@ fn run_script(name: &str, tools: &[&str]) -> Option<String> {
 
 /// As [`run_script`], with arguments for the script.
 fn run_script_with(name: &str, tools: &[&str], args: &[&Path]) -> Option<String> {
+    run_script_opts(name, tools, &[], args)
+}
+
+/// As [`run_script_with`], with options of `run` before the script.
+fn run_script_opts(
+    name: &str,
+    tools: &[&str],
+    opts: &[&std::ffi::OsStr],
+    args: &[&Path],
+) -> Option<String> {
     for t in tools {
         if !installed(t) {
             skip(&format!(
@@ -91,6 +101,7 @@ fn run_script_with(name: &str, tools: &[&str], args: &[&Path]) -> Option<String>
     let expected = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .arg("run")
+        .args(opts)
         .arg(&script)
         .args(args)
         .output()
@@ -347,6 +358,54 @@ fn a_module_tree_builds_with_make_in_the_sandbox() {
     };
     assert!(log.contains("hello from kbuild, user"), "{log}");
     assert!(log.contains("counter: start=3"), "{log}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `run --modules DIR SCRIPT`: a tree built on the host with the Kbuild
+/// directory (`make KDIR=...`), whose modules the script modprobes by name.
+#[test]
+fn run_modules_adds_a_built_tree() {
+    for t in ["make", "gcc"] {
+        if !installed(t) {
+            return skip(&format!("{t} is not installed"));
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/kbuild/modules");
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-modules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(&src)
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .arg(format!("KDIR={}", starry_sample_modules::KBUILD_DIR))
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "make: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(log) = run_script_opts(
+        "modules",
+        &["modprobe", "lsmod", "modinfo"],
+        &["--modules".as_ref(), dir.as_os_str()],
+        &[],
+    ) else {
+        return;
+    };
+    assert!(log.contains("hello from kbuild, user"), "{log}");
+    assert!(log.contains("counter: start=5"), "{log}");
+    assert!(log.contains("counter: exit at 5"), "{log}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

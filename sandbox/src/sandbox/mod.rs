@@ -187,13 +187,27 @@ fn build_vfs(extra: &[(String, Vec<u8>)]) -> Result<(RootFs, Arc<Namespace>), St
         .create(&format!("{}/build", &dir[1..]), ax_fs_vfs::VfsNodeType::Dir)
         .map_err(|e| format!("rootfs: {dir}/build: {e:?}"))?;
     for m in extra {
-        rootfs
-            .add_file(&format!("{dir}/extra/{}", m.0), &m.1)
+        let path = format!("{dir}/extra/{}", m.0);
+        make_parents(&rootfs, &path)
+            .and_then(|()| rootfs.add_file(&path, &m.1).map(drop))
             .map_err(|e| format!("rootfs: extra/{}: {e:?}", m.0))?;
     }
     let ns = Arc::new(Namespace::new(rootfs.root()));
     mount_pseudo(&ns).map_err(|e| format!("mounting sysfs/procfs: {e:?}"))?;
     Ok((rootfs, ns))
+}
+
+/// Creates the directories leading to the absolute `path` in the rootfs.
+fn make_parents(rootfs: &RootFs, path: &str) -> ax_fs_vfs::VfsResult {
+    let mut at = 0;
+    while let Some(i) = path[at + 1..].find('/') {
+        at += 1 + i;
+        let dir = &path[1..at];
+        if rootfs.lookup(&path[..at]).is_err() {
+            rootfs.root().create(dir, ax_fs_vfs::VfsNodeType::Dir)?;
+        }
+    }
+    Ok(())
 }
 
 /// What the sandboxed shell runs.
