@@ -1,5 +1,66 @@
-//! Compiles the variadic C part of the kernel API (csrc/printk.c).
+//! Compiles the variadic C part of the kernel API (csrc/printk.c), after
+//! checking that libclang is installed.
+
+use std::path::{Path, PathBuf};
+
+/// Whether `dir` holds a libclang shared library (`libclang.so`,
+/// `libclang-14.so.1`...; not `libclang-cpp` or the `libclangAST.a` parts).
+fn holds_libclang(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().any(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.contains(".so")
+                && (name.starts_with("libclang.") || name.starts_with("libclang-"))
+                && !name.starts_with("libclang-cpp")
+        })
+    })
+}
+
+/// The directories bindgen's clang-sys looks in for libclang:
+/// `LIBCLANG_PATH`, `llvm-config --libdir`, the system's library
+/// directories and each installed LLVM's.
+fn libclang_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("LIBCLANG_PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Ok(out) = std::process::Command::new("llvm-config")
+        .arg("--libdir")
+        .output()
+    {
+        dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    }
+    for base in ["/usr/lib", "/usr/lib64", "/usr/local/lib", "/lib", "/lib64"] {
+        dirs.push(PathBuf::from(base));
+        for e in std::fs::read_dir(base).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with("llvm") {
+                dirs.push(e.path().join("lib"));
+            } else if name.ends_with("-linux-gnu") {
+                dirs.push(e.path());
+            }
+        }
+    }
+    dirs
+}
+
 fn main() {
+    // lwprintf-rs generates its bindings with bindgen, which loads
+    // libclang; without it, its build script panics deep in clang-sys.
+    // This script runs before it in practice (bindgen, its build
+    // dependency, takes far longer to compile than cc), though cargo does
+    // not promise the order: say what to install first.
+    println!("cargo:rerun-if-env-changed=LIBCLANG_PATH");
+    if !libclang_dirs().iter().any(|d| holds_libclang(d)) {
+        eprintln!(
+            "error: libclang is not installed: the kernel's printk (lwprintf-rs) generates \
+             its bindings with bindgen, which needs it.\n\
+             Debian/Ubuntu: sudo apt-get install libclang-dev \
+             (or set LIBCLANG_PATH to the directory holding libclang.so)"
+        );
+        std::process::exit(1);
+    }
     println!("cargo:rerun-if-changed=csrc/printk.c");
     let mut b = cc::Build::new();
     b.file("csrc/printk.c")

@@ -177,6 +177,56 @@ fn a_linux_style_tree_builds_and_loads() {
     fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The README's cargo template, outside sample-modules: a crate of its own
+/// (tests/kbuild/rust: Makefile, Cargo.toml, Cargo.lock, src/lib.rs) built
+/// with `make` through the same Makefile and modpost, loaded, unloaded.
+#[test]
+fn a_rust_module_from_its_own_tree_builds_and_loads() {
+    let mut k = common::kernel();
+    let dir = copy_tree("rust");
+    let out = make(&dir, &[]);
+    let log = text(&out);
+    assert!(out.status.success(), "make failed:\n{log}");
+    for line in ["  CARGO   ", "  MODPOST ", "  LD [M]  "] {
+        assert!(log.contains(line), "no {line:?} in:\n{log}");
+    }
+    // Nothing but Kbuild's own lines (no nm or ld chatter).
+    let noise: Vec<&str> = log
+        .lines()
+        .filter(|l| !l.starts_with("  ") && !l.starts_with("make"))
+        .collect();
+    assert!(noise.is_empty(), "{noise:?} in:\n{log}");
+    let ko = dir.join("ferris.ko");
+    let info = modinfo(&ko);
+    for want in [
+        "name=ferris".to_string(),
+        "license=GPL".to_string(),
+        "version=0.1.0".to_string(),
+        "depends=".to_string(),
+        format!("vermagic={VERMAGIC}"),
+    ] {
+        assert!(info.contains(&want), "{want} not in {info:?}");
+    }
+    assert!(
+        info.iter().any(|e| e.starts_with("srcversion=")),
+        "{info:?}"
+    );
+    init_module(&fs::read(&ko).unwrap(), b"").unwrap();
+    let log: Vec<String> = k
+        .log()
+        .into_iter()
+        .filter(|l| !l.ends_with("out-of-tree module taints kernel."))
+        .collect();
+    assert_eq!(log, ["ferris: 21 crabs, 0xc0de"]);
+    delete_module("ferris", O_NONBLOCK).unwrap();
+    assert_eq!(k.log(), ["ferris: bye"]);
+    assert_eq!(k.pages(), 0);
+    let out = make(&dir, &["clean"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!ko.exists() && dir.join("src/lib.rs").exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn modules_install_installs_and_runs_depmod() {
     let dir = copy_tree("modules");

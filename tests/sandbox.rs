@@ -76,6 +76,16 @@ fn run_script(name: &str, tools: &[&str]) -> Option<String> {
 
 /// As [`run_script`], with arguments for the script.
 fn run_script_with(name: &str, tools: &[&str], args: &[&Path]) -> Option<String> {
+    run_script_opts(name, tools, &[], args)
+}
+
+/// As [`run_script_with`], with options of `run` before the script.
+fn run_script_opts(
+    name: &str,
+    tools: &[&str],
+    opts: &[&std::ffi::OsStr],
+    args: &[&Path],
+) -> Option<String> {
     for t in tools {
         if !installed(t) {
             skip(&format!(
@@ -91,6 +101,7 @@ fn run_script_with(name: &str, tools: &[&str], args: &[&Path]) -> Option<String>
     let expected = std::fs::read_to_string(dir.join(format!("{name}.expected"))).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
         .arg("run")
+        .args(opts)
         .arg(&script)
         .args(args)
         .output()
@@ -348,6 +359,217 @@ fn a_module_tree_builds_with_make_in_the_sandbox() {
     assert!(log.contains("hello from kbuild, user"), "{log}");
     assert!(log.contains("counter: start=3"), "{log}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `run --modules DIR SCRIPT`: a tree built on the host with the Kbuild
+/// directory (`make KDIR=...`), whose modules the script modprobes by name.
+#[test]
+fn run_modules_adds_a_built_tree() {
+    for t in ["make", "gcc"] {
+        if !installed(t) {
+            return skip(&format!("{t} is not installed"));
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/kbuild/modules");
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-modules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        Command::new("cp")
+            .arg("-r")
+            .arg(&src)
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = Command::new("make")
+        .arg("-C")
+        .arg(&dir)
+        .arg(format!("KDIR={}", starry_sample_modules::KBUILD_DIR))
+        .env_remove("MAKEFLAGS")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "make: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let Some(log) = run_script_opts(
+        "modules",
+        &["modprobe", "lsmod", "modinfo"],
+        &["--modules".as_ref(), dir.as_os_str()],
+        &[],
+    ) else {
+        return;
+    };
+    assert!(log.contains("hello from kbuild, user"), "{log}");
+    assert!(log.contains("counter: start=5"), "{log}");
+    assert!(log.contains("counter: exit at 5"), "{log}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A terminal for a child: the master side is read by a thread into a
+/// buffer; the slave becomes the child's stdin, stdout, stderr and
+/// controlling terminal.
+struct Pty {
+    master: std::fs::File,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Pty {
+    /// Starts `cmd` on a new terminal.
+    fn spawn(mut cmd: Command) -> (Pty, std::process::Child) {
+        use std::os::fd::FromRawFd;
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (-1, -1);
+        // SAFETY: openpty fills two descriptors; no name, termios or size.
+        let r = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors are fresh and ours.
+        let (master, slave) = unsafe {
+            (
+                std::fs::File::from_raw_fd(master),
+                std::fs::File::from_raw_fd(slave),
+            )
+        };
+        cmd.stdin(slave.try_clone().unwrap())
+            .stdout(slave.try_clone().unwrap())
+            .stderr(slave);
+        // SAFETY: setsid and ioctl are async-signal-safe; the child's own
+        // session gets the terminal (stdin) as its controlling terminal.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().unwrap();
+        drop(cmd); // its copies of the slave
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (mut reader, sink) = (master.try_clone().unwrap(), seen.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            // EIO once the last slave descriptor is closed.
+            while let Ok(n @ 1..) = std::io::Read::read(&mut reader, &mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        (Pty { master, seen }, child)
+    }
+
+    /// Types `text` on the terminal.
+    fn type_in(&mut self, text: &[u8]) {
+        std::io::Write::write_all(&mut self.master, text).unwrap();
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.seen.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (10 s at most) until the terminal shows `needle`; whether it did.
+    fn shows(&self, needle: &str) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if self.text().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+/// `starry-kmod shell` as a user has it: an interactive shell on a
+/// terminal, with job control (^C stops the foreground command, not the
+/// shell or the kernel), the module tools and files, and the shell's exit
+/// status. Each command prints a marker split by quotes, so the terminal's
+/// echo of the typed line never matches it.
+#[test]
+fn the_shell_works_on_a_terminal() {
+    if !installed("insmod") || !installed("lsmod") {
+        return skip("kmod is not installed (apt-get install kmod)");
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starry-kmod"));
+    cmd.arg("shell").env("STARRY_KMOD_QUIET", "1");
+    let (mut tty, mut child) = Pty::spawn(cmd);
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    tty.type_in(b"echo \"rea\"\"dy\"\n");
+    if !tty.shows("ready") {
+        if let Ok(Some(st)) = child.try_wait()
+            && st.code() == Some(CANNOT_START)
+        {
+            return skip(&format!("the sandbox cannot start here: {}", tty.text()));
+        }
+        panic!("the shell did not answer:\n{}", tty.text());
+    }
+    let child = Kill(&mut child);
+    let step = |tty: &mut Pty, line: &str, want: &str| {
+        tty.type_in(format!("{line}\n").as_bytes());
+        assert!(tty.shows(want), "{line}: no {want:?} in:\n{}", tty.text());
+    };
+    step(&mut tty, "lsmod", "Module                  Size  Used by");
+    step(
+        &mut tty,
+        "insmod /lib/modules/$(uname -r)/kernel/hello.ko && echo \"ins\"\"mod=$?\"",
+        "insmod=0",
+    );
+    step(
+        &mut tty,
+        "echo \"state=$(cat /sys/module/hello/initstate)\"",
+        "state=live",
+    );
+    step(&mut tty, "lsmod | grep -c \"^hel\"\"lo \"", "\r\n1\r\n");
+    // Job control: a background job, then ^C for a foreground one.
+    step(&mut tty, "sleep 41.5 & jobs", "Running");
+    tty.type_in(b"sleep 42.5\n");
+    let sleeping = b"sleep\x0042.5\x00";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !running(sleeping) {
+        assert!(std::time::Instant::now() < deadline, "{}", tty.text());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    tty.type_in(b"\x03");
+    step(&mut tty, "echo \"after=$?\"", "after=130");
+    step(&mut tty, "kill %1; wait; echo \"wa\"\"ited\"", "waited");
+    step(
+        &mut tty,
+        "rmmod hello; echo \"left=$(grep -c . /proc/modules)\"",
+        "left=0",
+    );
+    tty.type_in(b"exit 7\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.0.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the shell did not exit:\n{}",
+            tty.text()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let text = tty.text();
+    assert_eq!(status.code(), Some(7), "{text}");
+    assert!(!text.contains("Cannot set tty process group"), "{text}");
+    assert!(!text.contains("job control turned off"), "{text}");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod fusefs;
 mod guard;
 mod hostfile;
 mod seccomp;
+mod terminal;
 
 use std::ffi::CString;
 use std::fs;
@@ -186,13 +187,27 @@ fn build_vfs(extra: &[(String, Vec<u8>)]) -> Result<(RootFs, Arc<Namespace>), St
         .create(&format!("{}/build", &dir[1..]), ax_fs_vfs::VfsNodeType::Dir)
         .map_err(|e| format!("rootfs: {dir}/build: {e:?}"))?;
     for m in extra {
-        rootfs
-            .add_file(&format!("{dir}/extra/{}", m.0), &m.1)
+        let path = format!("{dir}/extra/{}", m.0);
+        make_parents(&rootfs, &path)
+            .and_then(|()| rootfs.add_file(&path, &m.1).map(drop))
             .map_err(|e| format!("rootfs: extra/{}: {e:?}", m.0))?;
     }
     let ns = Arc::new(Namespace::new(rootfs.root()));
     mount_pseudo(&ns).map_err(|e| format!("mounting sysfs/procfs: {e:?}"))?;
     Ok((rootfs, ns))
+}
+
+/// Creates the directories leading to the absolute `path` in the rootfs.
+fn make_parents(rootfs: &RootFs, path: &str) -> ax_fs_vfs::VfsResult {
+    let mut at = 0;
+    while let Some(i) = path[at + 1..].find('/') {
+        at += 1 + i;
+        let dir = &path[1..at];
+        if rootfs.lookup(&path[..at]).is_err() {
+            rootfs.root().create(dir, ax_fs_vfs::VfsNodeType::Dir)?;
+        }
+    }
+    Ok(())
 }
 
 /// What the sandboxed shell runs.
@@ -245,7 +260,30 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
     enter_namespace()?;
     let scratch = scratch_dir()?;
     let w = scratch.0.clone();
-    // Everything the sandbox creates lives in a tmpfs of this namespace.
+    prepare_scratch(&w)?;
+    let fuse_dir = w.join("fuse");
+    let session = mount_kernel_fs(ns, &fuse_dir)?;
+    let kallsyms_bound = bind_kernel_files(&w, &fuse_dir)?;
+    bind_module_tree(&w, &fuse_dir, !extra.is_empty())?;
+    hide_modprobe_config(&w, &fuse_dir)?;
+    let hook = OpenFiles {
+        fuse: fuse_dir,
+        kallsyms_bound,
+    };
+    let status = spawn_and_wait(script, args, hook)?;
+    drop(session);
+    Ok(status)
+}
+
+/// A path below the scratch directory, as a string for mount(2).
+fn below(dir: &Path, rel: &str) -> String {
+    dir.join(rel).to_string_lossy().into_owned()
+}
+
+/// Everything the sandbox creates lives in a tmpfs of this namespace: the
+/// FUSE mount point, the overlay's directories, an empty directory and
+/// the kernel command line.
+fn prepare_scratch(w: &Path) -> Result<(), String> {
     mount(
         "tmpfs",
         &w.to_string_lossy(),
@@ -253,45 +291,54 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
         0,
         Some("mode=0755"),
     )?;
-    let p = |s: &str| w.join(s).to_string_lossy().into_owned();
     for d in ["fuse", "upper", "work", "empty"] {
         fs::create_dir_all(w.join(d)).map_err(|e| format!("{d}: {e}"))?;
     }
-    fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())?;
+    fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())
+}
 
-    let fuse_dir = w.join("fuse");
+/// Serves the kernel's VFS through FUSE at `fuse_dir`.
+fn mount_kernel_fs(
+    ns: Arc<Namespace>,
+    fuse_dir: &Path,
+) -> Result<fuser::BackgroundSession, String> {
     let config = {
         let mut c = fuser::Config::default();
         c.mount_options = vec![fuser::MountOption::FSName("starry-kmod".into())];
         c.acl = fuser::SessionACL::All;
         c
     };
-    let session = fuser::spawn_mount(fusefs::KernelFs::new(ns.clone()), &fuse_dir, &config)
-        .map_err(|e| {
-            format!(
-                "cannot mount the kernel's files with FUSE at {}: {e} (the sandbox needs \
-                 /dev/fuse)",
-                fuse_dir.display()
-            )
-        })?;
-    let fuse = |rel: &str| fuse_dir.join(rel).to_string_lossy().into_owned();
+    fuser::spawn_mount(fusefs::KernelFs::new(ns), fuse_dir, &config).map_err(|e| {
+        format!(
+            "cannot mount the kernel's files with FUSE at {}: {e} (the sandbox needs \
+             /dev/fuse)",
+            fuse_dir.display()
+        )
+    })
+}
 
-    // /sys/module and /proc/kallsyms.
+/// Binds /sys/module, /proc/kallsyms (when the host has one to bind
+/// over; returns whether it did), /proc/cmdline and the kernel's sysctls.
+fn bind_kernel_files(w: &Path, fuse_dir: &Path) -> Result<bool, String> {
+    let fuse = |rel: &str| below(fuse_dir, rel);
     bind(&fuse("sys/module"), "/sys/module")?;
     let kallsyms_bound = Path::new("/proc/kallsyms").exists()
         && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
-    bind(&p("cmdline"), "/proc/cmdline")?;
+    bind(&below(w, "cmdline"), "/proc/cmdline")?;
     bind(&fuse("proc/sys/kernel/tainted"), "/proc/sys/kernel/tainted")?;
     let hung = "/proc/sys/kernel/hung_task_timeout_secs";
     if Path::new(hung).exists() {
         bind(&fuse("proc/sys/kernel/hung_task_timeout_secs"), hung)?;
     }
+    Ok(kallsyms_bound)
+}
 
-    // /lib/modules/$(uname -r) and /lib/modules/<this kernel's release>
-    // (where `make modules_install` installs and runs depmod): an overlay
-    // adds the directories when the host has none, then the rootfs's
-    // module tree is bound on both, and the Kbuild directory on its
-    // `build`.
+/// /lib/modules/$(uname -r) and /lib/modules/<this kernel's release>
+/// (where `make modules_install` installs and runs depmod): an overlay
+/// adds the directories when the host has none, then the rootfs's module
+/// tree is bound on both, and the Kbuild directory on its `build`. With
+/// the user's modules in the tree, depmod indexes them.
+fn bind_module_tree(w: &Path, fuse_dir: &Path, reindex: bool) -> Result<(), String> {
     let release = host_release();
     let targets: Vec<String> = [release.as_str(), RELEASE]
         .iter()
@@ -303,12 +350,12 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
         }
         let opts = format!(
             "lowerdir=/usr/lib,upperdir={},workdir={}",
-            p("upper"),
-            p("work")
+            below(w, "upper"),
+            below(w, "work")
         );
         mount("overlay", "/usr/lib", Some("overlay"), 0, Some(&opts))?;
     }
-    let tree = fuse(&format!("lib/modules/{RELEASE}"));
+    let tree = below(fuse_dir, &format!("lib/modules/{RELEASE}"));
     bind(&tree, &targets[0])?;
     if release != RELEASE {
         bind(&tree, &targets[1])?;
@@ -316,9 +363,8 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
     for t in targets.iter().take(if release != RELEASE { 2 } else { 1 }) {
         bind(starry_sample_modules::KBUILD_DIR, &format!("{t}/build"))?;
     }
-    if !extra.is_empty() {
-        // The user's modules join the indexes (depmod, outside the filter:
-        // it only reads and writes the tree).
+    if reindex {
+        // depmod runs outside the filter: it only reads and writes the tree.
         let st = Command::new("depmod")
             .args(["-a", RELEASE])
             .status()
@@ -327,23 +373,34 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
             return Err(format!("depmod -a {RELEASE} failed ({st})"));
         }
     }
+    Ok(())
+}
+
+/// The host's modprobe configuration is hidden: /etc/modprobe.d is the
+/// rootfs's, the other directories and /etc/modprobe.conf are empty.
+fn hide_modprobe_config(w: &Path, fuse_dir: &Path) -> Result<(), String> {
     for dir in MODPROBE_DIRS {
         if !Path::new(dir).is_dir() {
             continue;
         }
         let src = if *dir == "/etc/modprobe.d" {
-            fuse("etc/modprobe.d")
+            below(fuse_dir, "etc/modprobe.d")
         } else {
-            p("empty")
+            below(w, "empty")
         };
         bind(&src, dir)?;
     }
     if Path::new("/etc/modprobe.conf").exists() {
         fs::write(w.join("modprobe.conf"), "").map_err(|e| e.to_string())?;
-        bind(&p("modprobe.conf"), "/etc/modprobe.conf")?;
+        bind(&below(w, "modprobe.conf"), "/etc/modprobe.conf")?;
     }
+    Ok(())
+}
 
-    // The script, under the seccomp filter.
+/// Starts the script under the seccomp filter, as PID 1 of its own PID
+/// namespace, serves its module syscalls and opens, and waits for it;
+/// returns its exit status.
+fn spawn_and_wait(script: &Script, args: &[String], hook: OpenFiles) -> Result<i32, String> {
     let prog = seccomp::filter();
     let (parent_sock, child_sock) =
         std::os::unix::net::UnixStream::pair().map_err(|e| format!("socketpair: {e}"))?;
@@ -356,11 +413,19 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
         Script::Interactive => cmd.arg("-i"),
     };
     cmd.args(args);
+    // An interactive shell on a terminal gets the terminal's foreground.
+    let terminal = match script {
+        Script::Interactive => terminal::foreground(),
+        _ => None,
+    };
     // SAFETY: the closure only makes async-signal-safe syscalls.
     unsafe {
         cmd.pre_exec(move || {
             libc::close(parent_fd);
             guard::enter_pid_namespace()?;
+            if terminal.is_some() {
+                terminal::take()?;
+            }
             seccomp::install_in_child(&prog, child_fd)
         });
     }
@@ -369,13 +434,11 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
         .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     drop(child_sock);
     let listener = seccomp::recv_fd(parent_sock.as_raw_fd()).map_err(|e| e.to_string())?;
-    let hook = OpenFiles {
-        fuse: fuse_dir.clone(),
-        kallsyms_bound,
-    };
     std::thread::spawn(move || seccomp::serve(listener, &hook));
     guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
-    drop(session);
+    if let Some(pgrp) = terminal {
+        terminal::give_back(pgrp);
+    }
     Ok(status.code().unwrap_or(128 + 9))
 }
