@@ -1,8 +1,11 @@
-//! Compiles the variadic C part of the kernel API (csrc/printk.c).
+//! Compiles the variadic C part of the kernel API (csrc/printk.c,
+//! csrc/seq_file.c).
 fn main() {
     println!("cargo:rerun-if-changed=csrc/printk.c");
+    println!("cargo:rerun-if-changed=csrc/seq_file.c");
     let mut b = cc::Build::new();
     b.file("csrc/printk.c")
+        .file("csrc/seq_file.c")
         .flag_if_supported("-ffreestanding")
         .flag_if_supported("-fno-builtin")
         .flag_if_supported("-fno-stack-protector");
