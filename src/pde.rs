@@ -196,23 +196,8 @@ pub struct NewEntry<'a> {
 /// Names /proc itself generates.
 const RESERVED: &[&str] = &["modules", "kallsyms", "sys"];
 
-/// Creates an entry (Linux's proc_register): refused (EEXIST) when the
-/// parent already has the name, EINVAL for a bad name or ops.
-pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
-    let owner = module::owning(e.hint)
-        .or_else(|| module::owning(e.ops))
-        .ok_or(Errno::EINVAL)?;
-    let name = core::str::from_utf8(e.name).map_err(|_| Errno::EINVAL)?;
-    if name.is_empty() || name.len() > 255 || name.contains('/') || name == "." || name == ".." {
-        return Err(Errno::EINVAL);
-    }
-    let ops = read_ops(&owner, e.ops)?;
-    let perm = e.mode & 0o7777;
-    let mode = match (e.dir, perm & 0o777 == 0) {
-        (true, true) => 0o555,
-        (false, true) => 0o444,
-        _ => perm,
-    };
+/// A new entry's record, its dentry pointing at its own name and inode.
+fn new_pde(e: &NewEntry<'_>, mode: Mode, ops: ProcOps, owner: &Arc<Module>) -> Arc<Pde> {
     let mut cname = e.name.to_vec();
     cname.push(0);
     let pde = Arc::new(Pde {
@@ -223,7 +208,7 @@ pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
         ops,
         parent: e.parent.as_ref().map(Arc::downgrade),
         children: SpinRaw::new(Vec::new()),
-        owner: Arc::downgrade(&owner),
+        owner: Arc::downgrade(owner),
         removed: AtomicBool::new(false),
         users: AtomicUsize::new(0),
         opens: SpinRaw::new(Vec::new()),
@@ -250,12 +235,33 @@ pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
         let d = &mut *pde.dentry.get();
         d.d_name = Qstr {
             hash: 0,
-            len: name.len() as u32,
+            len: e.name.len() as u32,
             name: pde.name.as_ptr(),
         };
         d.d_inode = pde.inode();
         d.d_parent = pde.dentry.get();
     }
+    pde
+}
+
+/// Creates an entry (Linux's proc_register): refused (EEXIST) when the
+/// parent already has the name, EINVAL for a bad name or ops.
+pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
+    let owner = module::owning(e.hint)
+        .or_else(|| module::owning(e.ops))
+        .ok_or(Errno::EINVAL)?;
+    let name = core::str::from_utf8(e.name).map_err(|_| Errno::EINVAL)?;
+    if name.is_empty() || name.len() > 255 || name.contains('/') || name == "." || name == ".." {
+        return Err(Errno::EINVAL);
+    }
+    let ops = read_ops(&owner, e.ops)?;
+    let perm = e.mode & 0o7777;
+    let mode = match (e.dir, perm & 0o777 == 0) {
+        (true, true) => 0o555,
+        (false, true) => 0o444,
+        _ => perm,
+    };
+    let pde = new_pde(&e, mode, ops, &owner);
     let mut all = ALL.lock();
     let clash = match &e.parent {
         Some(p) => p.children.lock().iter().any(|c| c.name == pde.name),
