@@ -1,5 +1,5 @@
-//! Compiles the variadic C part of the kernel API (csrc/printk.c), after
-//! checking that libclang is installed.
+//! Compiles the variadic C part of the kernel API (csrc/printk.c,
+//! csrc/seq_file.c), after checking that libclang is installed.
 
 use std::path::{Path, PathBuf};
 
@@ -62,8 +62,10 @@ fn main() {
         std::process::exit(1);
     }
     println!("cargo:rerun-if-changed=csrc/printk.c");
+    println!("cargo:rerun-if-changed=csrc/seq_file.c");
     let mut b = cc::Build::new();
     b.file("csrc/printk.c")
+        .file("csrc/seq_file.c")
         .flag_if_supported("-ffreestanding")
         .flag_if_supported("-fno-builtin")
         .flag_if_supported("-fno-stack-protector");

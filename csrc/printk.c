@@ -21,6 +21,40 @@ void starry_kmod_printk_emit(int level, int cont, const char *text, size_t len);
 #define KERN_SOH_ASCII '\001'
 #define DEFAULT_LEVEL 4
 
+/*
+ * Linux's vsprintf reads the length modifier `L` as `ll` (%Ld, %Lu);
+ * lwprintf does not know it. A format using it is rewritten into `buf`
+ * (when it fits; else it is used as it is).
+ */
+static const char *linux_fmt(const char *fmt, char *buf, size_t size)
+{
+	size_t i = 0, o = 0;
+	int in_spec = 0, changed = 0;
+
+	for (; fmt[i] != '\0'; i++) {
+		char c = fmt[i];
+
+		if (o + 2 >= size)
+			return fmt;
+		if (in_spec && c == 'L') {
+			buf[o++] = 'l';
+			buf[o++] = 'l';
+			changed = 1;
+			continue;
+		}
+		if (c == '%')
+			in_spec = !in_spec;
+		else if (in_spec && ((c >= 'a' && c <= 'z' && c != 'l' && c != 'h' && c != 'z' && c != 't' && c != 'j') ||
+				     (c >= 'A' && c <= 'Z')))
+			in_spec = 0;
+		buf[o++] = c;
+	}
+	if (!changed)
+		return fmt;
+	buf[o] = '\0';
+	return buf;
+}
+
 int starry_kmod_vprintk(const char *fmt, va_list ap)
 {
 	char buf[PRINTK_MAX];
@@ -36,7 +70,12 @@ int starry_kmod_vprintk(const char *fmt, va_list ap)
 			cont = 1;
 		fmt += 2;
 	}
-	n = lwprintf_vsnprintf_ex(NULL, buf, sizeof(buf), fmt, ap);
+	{
+		char fbuf[256];
+
+		n = lwprintf_vsnprintf_ex(NULL, buf, sizeof(buf),
+					  linux_fmt(fmt, fbuf, sizeof(fbuf)), ap);
+	}
 	if (n < 0)
 		return n;
 	if ((size_t)n >= sizeof(buf))
@@ -58,9 +97,11 @@ int starry_kmod_printk(const char *fmt, ...)
 
 int starry_kmod_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
+	char fbuf[256];
+
 	if (fmt == NULL)
 		return 0;
-	return lwprintf_vsnprintf_ex(NULL, buf, size, fmt, ap);
+	return lwprintf_vsnprintf_ex(NULL, buf, size, linux_fmt(fmt, fbuf, sizeof(fbuf)), ap);
 }
 
 int starry_kmod_snprintf(char *buf, size_t size, const char *fmt, ...)

@@ -33,6 +33,7 @@ impl Errno {
     pub const ETXTBSY: Errno = Errno(26);
     pub const EFBIG: Errno = Errno(27);
     pub const ENOSPC: Errno = Errno(28);
+    pub const ESPIPE: Errno = Errno(29);
     pub const EROFS: Errno = Errno(30);
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
@@ -76,6 +77,7 @@ impl Errno {
             26 => "ETXTBSY",
             27 => "EFBIG",
             28 => "ENOSPC",
+            29 => "ESPIPE",
             30 => "EROFS",
             34 => "ERANGE",
             38 => "ENOSYS",

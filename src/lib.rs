@@ -28,6 +28,7 @@ pub mod modinfo;
 pub mod module;
 pub mod oops;
 pub mod params;
+pub mod pde;
 pub mod platform;
 pub mod procfs;
 pub mod relocate;

@@ -161,6 +161,8 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// path (failed load at any step, failed init, unload, forced unload), in
 /// this order:
 /// 1. state going (its files say so; no new reference can be taken);
+///    what it created and did not remove (proc entries) is removed, with
+///    a warning;
 /// 2. its exports withdrawn (no new user can resolve against it);
 /// 3. its uses dropped (holder entries and references on providers);
 /// 4. its memory, once no call into it is in flight: parameter memory
@@ -168,6 +170,7 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// 5. removed from the registry (its name can be loaded again).
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
+    crate::pde::remove_owned(m);
     exports::unregister(m);
     m.detach_uses();
     m.release_memory();

@@ -321,6 +321,28 @@ impl Module {
         })
     }
 
+    /// Whether `addr` lies in one of its loaded sections (code or data):
+    /// how an object a module registers is traced back to it (its ops
+    /// table, its name string).
+    pub fn contains(&self, addr: usize) -> bool {
+        self.loaded.lock().as_ref().is_some_and(|l| {
+            l.sections()
+                .iter()
+                .any(|s| addr >= s.addr && addr < s.addr + s.size)
+        })
+    }
+
+    /// Whether `addr` is in its code: a callback it registers must be.
+    pub fn is_code(&self, addr: usize) -> bool {
+        self.loaded.lock().as_ref().is_some_and(|l| {
+            l.sections().iter().any(|s| {
+                s.flags & crate::elf::consts::SHF_EXECINSTR != 0
+                    && addr >= s.addr
+                    && addr < s.addr + s.size
+            })
+        })
+    }
+
     /// Whether its code faulted (an Oops): it is then never called again.
     pub fn is_broken(&self) -> bool {
         self.broken.load(Ordering::Acquire)
@@ -855,4 +877,13 @@ pub fn list() -> Vec<Arc<Module>> {
         .filter(|m| m.state() != State::Unformed)
         .cloned()
         .collect()
+}
+
+/// The formed module whose memory holds `addr` (an ops table, a string,
+/// a callback): the owner of what it registers.
+pub fn owning(addr: usize) -> Option<Arc<Module>> {
+    if addr == 0 {
+        return None;
+    }
+    list().into_iter().find(|m| m.contains(addr))
 }

@@ -1,5 +1,6 @@
 //! `/proc/modules` and `/proc/kallsyms` (Linux's kernel/module/procfs.c and
-//! kernel/kallsyms.c), generated on every read.
+//! kernel/kallsyms.c), generated on every read, and beside them the
+//! entries modules create ([`crate::pde`]).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -13,7 +14,7 @@ use starry_kmod_fs::pseudo::{Cred, Dir, DirOps, File, FileOps, Mode, PseudoFs, e
 use crate::errno::Errno;
 use crate::kallsyms;
 use crate::module::{self, Module};
-use crate::{hung_task, taint};
+use crate::{hung_task, pde, taint};
 
 /// The procfs filesystem with the module files (mount it at `/proc`).
 pub fn filesystem() -> Arc<PseudoFs> {
@@ -28,7 +29,10 @@ impl DirOps for ProcRoot {
             ("kallsyms".to_string(), VfsNodeType::File),
             ("modules".to_string(), VfsNodeType::File),
             ("sys".to_string(), VfsNodeType::Dir),
-        ])
+        ]
+        .into_iter()
+        .chain(pde::root_list())
+        .collect())
     }
 
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
@@ -36,7 +40,7 @@ impl DirOps for ProcRoot {
             "modules" => Ok(File::node(Modules)),
             "kallsyms" => Ok(File::node(Kallsyms)),
             "sys" => Ok(Dir::node(Sysctl(&["kernel"]), Some(me.clone()))),
-            _ => Err(errno(Errno::ENOENT.code())),
+            _ => pde::root_child(name, me).ok_or_else(|| errno(Errno::ENOENT.code())),
         }
     }
 }

@@ -158,6 +158,11 @@ fn busybox_applets_drive_the_kernel() {
 }
 
 #[test]
+fn module_proc_files_work_with_cat_echo_dd() {
+    run_script("procfiles", &["insmod", "rmmod", "md5sum", "dd", "busybox"]);
+}
+
+#[test]
 fn unprivileged_callers_are_refused() {
     run_script("privilege", &["insmod", "rmmod", "setpriv"]);
 }

@@ -145,6 +145,29 @@ pub fn permitted(mode: Mode, cred: &Cred, access: Access) -> bool {
     (mode >> shift) & bit != 0
 }
 
+/// The POSIX check for a file owned by `uid`:`gid` (procfs and debugfs
+/// files a module created, which may belong to another user): owner,
+/// group or other bits, unless the caller may override permissions.
+pub fn permitted_owned(mode: Mode, uid: u32, gid: u32, cred: &Cred, access: Access) -> bool {
+    let bit = match access {
+        Access::Read => 0o4,
+        Access::Write => 0o2,
+    };
+    if cred.capable(Cred::CAP_DAC_OVERRIDE)
+        || (access == Access::Read && cred.capable(Cred::CAP_DAC_READ_SEARCH))
+    {
+        return true;
+    }
+    let shift = if cred.uid == uid {
+        6
+    } else if cred.gid == gid {
+        3
+    } else {
+        0
+    };
+    (mode >> shift) & bit != 0
+}
+
 /// The contents of a generated file.
 pub trait FileOps: Send + Sync + 'static {
     /// Its permission bits.

@@ -47,4 +47,14 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "hang",
         "(C): with hold=1, init spins until its `release` parameter is written.",
     ),
+    (
+        "procfiles",
+        "(C): /proc/procfiles/ with a read/write buffer, a 100,000-record seq_file \
+         and a single_open file.",
+    ),
+    (
+        "forgetful",
+        "(C): creates /proc/forgetful/note and never removes it (with fail=1 its \
+         init fails after creating it).",
+    ),
 ];

@@ -10,11 +10,15 @@
 //! [`AREAS`]. Its C side, where it has one, is `sample-modules/include/
 //! linux/<header>.h` of the same Linux name.
 
+pub mod fs;
 pub mod module;
 pub mod params;
 pub mod printk;
+pub mod procfs;
+pub mod seq_file;
 pub mod slab;
 pub mod string;
+pub mod uaccess;
 
 pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
 pub use printk::starry_kmod_printk_emit;
@@ -36,6 +40,10 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     string::EXPORTS,
     module::EXPORTS,
     params::EXPORTS,
+    uaccess::EXPORTS,
+    fs::EXPORTS,
+    procfs::EXPORTS,
+    seq_file::EXPORTS,
 ];
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {

@@ -49,10 +49,27 @@ impl Inodes {
 pub struct KernelFs {
     ns: Arc<Namespace>,
     inodes: Mutex<Inodes>,
+    /// Open files by handle: the node each open looked up, so that a
+    /// module's file sees one open (its open op, its struct file, its
+    /// release at close) as on Linux. Handle 0 is "no node kept".
+    open: Mutex<OpenNodes>,
+}
+
+#[derive(Default)]
+struct OpenNodes {
+    next: u64,
+    nodes: HashMap<u64, VfsNodeRef>,
 }
 
 fn errno(e: VfsError) -> Errno {
     Errno::from_i32(to_errno(e))
+}
+
+/// Whether `path` is under a /proc entry a module created.
+fn module_file(path: &str) -> bool {
+    path.strip_prefix("/proc/")
+        .and_then(|r| r.split('/').next())
+        .is_some_and(|first| starry_kmod::pde::by_name(first, None).is_some())
 }
 
 fn join(dir: &str, name: &OsStr) -> Result<String, Errno> {
@@ -89,6 +106,7 @@ impl KernelFs {
         KernelFs {
             ns,
             inodes: Mutex::new(inodes),
+            open: Mutex::new(OpenNodes::default()),
         }
     }
 
@@ -137,6 +155,14 @@ impl KernelFs {
             blksize: 4096,
             flags: 0,
         })
+    }
+
+    /// The node an open kept (its handle), else a fresh lookup.
+    fn file_node(&self, ino: INodeNo, fh: FileHandle) -> Result<VfsNodeRef, Errno> {
+        if let Some(n) = self.open.lock().unwrap().nodes.get(&fh.0) {
+            return Ok(n.clone());
+        }
+        self.node(ino).map(|(_, n)| n)
     }
 
     fn entry(&self, path: &str) -> Result<FileAttr, Errno> {
@@ -218,17 +244,43 @@ impl Filesystem for KernelFs {
     }
 
     fn open(&self, req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
-        match with_cred(req_cred(req), || self.node(ino)) {
-            Ok(_) => reply.opened(FileHandle(0), FopenFlags::FOPEN_DIRECT_IO),
+        let r = with_cred(req_cred(req), || {
+            let (_, node) = self.node(ino)?;
+            node.open().map_err(errno)?;
+            let mut open = self.open.lock().unwrap();
+            open.next += 1;
+            let fh = open.next;
+            open.nodes.insert(fh, node);
+            Ok(fh)
+        });
+        match r {
+            Ok(fh) => reply.opened(FileHandle(fh), FopenFlags::FOPEN_DIRECT_IO),
             Err(e) => reply.error(e),
         }
+    }
+
+    fn release(
+        &self,
+        req: &Request,
+        _ino: INodeNo,
+        fh: FileHandle,
+        _flags: OpenFlags,
+        _lock_owner: Option<fuser::LockOwner>,
+        _flush: bool,
+        reply: ReplyEmpty,
+    ) {
+        let node = self.open.lock().unwrap().nodes.remove(&fh.0);
+        if let Some(node) = node {
+            let _ = with_cred(req_cred(req), || node.release());
+        }
+        reply.ok();
     }
 
     fn read(
         &self,
         req: &Request,
         ino: INodeNo,
-        _fh: FileHandle,
+        fh: FileHandle,
         offset: u64,
         size: u32,
         _flags: OpenFlags,
@@ -236,12 +288,15 @@ impl Filesystem for KernelFs {
         reply: ReplyData,
     ) {
         let r = with_cred(req_cred(req), || {
-            let (_, node) = self.node(ino)?;
+            let node = self.file_node(ino, fh)?;
             let mut buf = vec![0u8; size as usize];
             let mut done = 0;
             // Fill the request as far as the file goes (short reads of
-            // generated files are not EOF).
-            while done < buf.len() {
+            // generated files are not EOF), except for a module's own
+            // /proc files: each read(2) is one call of its read op, whose
+            // 0 the reader must see (a seq_file may start over after it).
+            let once = module_file(&self.path(ino)?);
+            while done < buf.len() && !(once && done > 0) {
                 let n = node
                     .read_at(offset + done as u64, &mut buf[done..])
                     .map_err(errno)?;
@@ -263,7 +318,7 @@ impl Filesystem for KernelFs {
         &self,
         req: &Request,
         ino: INodeNo,
-        _fh: FileHandle,
+        fh: FileHandle,
         offset: u64,
         data: &[u8],
         _write_flags: fuser::WriteFlags,
@@ -272,7 +327,7 @@ impl Filesystem for KernelFs {
         reply: ReplyWrite,
     ) {
         let r = with_cred(req_cred(req), || {
-            let (_, node) = self.node(ino)?;
+            let node = self.file_node(ino, fh)?;
             node.write_at(offset, data).map_err(errno)
         });
         match r {

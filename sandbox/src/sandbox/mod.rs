@@ -128,14 +128,35 @@ struct OpenFiles {
     kallsyms_bound: bool,
 }
 
+impl OpenFiles {
+    /// Opens the FUSE file with the access mode the caller asked for.
+    fn open_fuse(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+        let mode = flags & libc::O_ACCMODE;
+        fs::OpenOptions::new()
+            .read(mode != libc::O_WRONLY)
+            .write(mode != libc::O_RDONLY)
+            .open(self.fuse.join(rel))
+            .map(OwnedFd::from)
+    }
+}
+
+/// `/proc/<entry>[/...]` where `<entry>` is a file or directory a module
+/// created (the host's /proc has no such name): its path in the FUSE tree.
+fn module_proc_entry(path: &[u8]) -> Option<String> {
+    let rest = std::str::from_utf8(path.strip_prefix(b"/proc/")?).ok()?;
+    let first = rest.split('/').next()?;
+    starry_kmod::pde::by_name(first, None)?;
+    Some(format!("proc/{}", rest.trim_end_matches('/')))
+}
+
 impl seccomp::OpenHook for OpenFiles {
-    fn open(&self, path: &[u8]) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>> {
         let rel = match path {
             b"/proc/modules" => "proc/modules",
             b"/proc/kallsyms" if !self.kallsyms_bound => "proc/kallsyms",
-            _ => return None,
+            _ => return module_proc_entry(path).map(|rel| self.open_fuse(&rel, flags)),
         };
-        Some(fs::File::open(self.fuse.join(rel)).map(OwnedFd::from))
+        Some(self.open_fuse(rel, libc::O_RDONLY))
     }
 }
 

@@ -241,8 +241,9 @@ pub enum Answer {
 
 /// Paths this host kernel lacks and the sandbox supplies by descriptor.
 pub trait OpenHook {
-    /// A descriptor for `path`, or None to let the open go to the host.
-    fn open(&self, path: &[u8]) -> Option<io::Result<OwnedFd>>;
+    /// A descriptor for `path` opened with `flags`' access mode, or None
+    /// to let the open go to the host.
+    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>>;
 }
 
 fn result(r: starry_kmod::KResult<()>) -> Answer {
@@ -325,7 +326,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
             let Ok(path) = read_cstr(pid, path_arg, 4096) else {
                 return Answer::Continue;
             };
-            match hook.open(&path) {
+            match hook.open(&path, flags as i32) {
                 None => Answer::Continue,
                 Some(Ok(fd)) => {
                     let cloexec = flags as i32 & libc::O_CLOEXEC != 0;
@@ -438,7 +439,7 @@ pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
 struct NoOpens;
 
 impl OpenHook for NoOpens {
-    fn open(&self, _path: &[u8]) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, _path: &[u8], _flags: i32) -> Option<io::Result<OwnedFd>> {
         None
     }
 }
