@@ -16,6 +16,7 @@ extern crate lwprintf_rs;
 extern crate std;
 
 pub mod console;
+pub mod decompress;
 pub mod elf;
 pub mod errno;
 pub mod exports;
@@ -34,6 +35,7 @@ pub mod relocate;
 pub mod symbols;
 pub mod syscalls;
 pub mod sysfs;
+pub mod sysfs_kernel;
 pub mod taint;
 pub mod version;
 pub mod vfs;
