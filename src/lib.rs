@@ -32,6 +32,7 @@ pub mod params;
 pub mod platform;
 pub mod procfs;
 pub mod relocate;
+pub mod signature;
 pub mod symbols;
 pub mod syscalls;
 pub mod sysfs;
