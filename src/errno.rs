@@ -38,7 +38,12 @@ impl Errno {
     pub const ERANGE: Errno = Errno(34);
     pub const ENOSYS: Errno = Errno(38);
     pub const ENAMETOOLONG: Errno = Errno(36);
+    pub const ENODATA: Errno = Errno(61);
+    pub const ENOPKG: Errno = Errno(65);
+    pub const EBADMSG: Errno = Errno(74);
     pub const EOVERFLOW: Errno = Errno(75);
+    pub const ENOKEY: Errno = Errno(126);
+    pub const EKEYREJECTED: Errno = Errno(129);
     pub const EOPNOTSUPP: Errno = Errno(95);
     /// Linux's EWOULDBLOCK is EAGAIN.
     pub const EWOULDBLOCK: Errno = Errno::EAGAIN;
@@ -82,7 +87,12 @@ impl Errno {
             34 => "ERANGE",
             38 => "ENOSYS",
             36 => "ENAMETOOLONG",
+            61 => "ENODATA",
+            65 => "ENOPKG",
+            74 => "EBADMSG",
             75 => "EOVERFLOW",
+            126 => "ENOKEY",
+            129 => "EKEYREJECTED",
             95 => "EOPNOTSUPP",
             _ => "E?",
         }

@@ -8,7 +8,7 @@ use ax_fs_vfs::{VfsNodeOps, VfsNodeType};
 use crate::errno::{Errno, Error, KResult};
 use crate::loader::{self, LoadOptions};
 use crate::platform::{self, Cred};
-use crate::{bail, console::level, elf, klog};
+use crate::{bail, console::level, decompress, elf, klog};
 
 /// finit_module flag: ignore symbol version hashes.
 pub const MODULE_INIT_IGNORE_MODVERSIONS: u32 = 1;
@@ -52,13 +52,13 @@ pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<(
     if flags & !known != 0 {
         bail!(EINVAL, "finit_module: unknown flags {:#x}", flags & !known);
     }
+    let mut image = read_file(file)?;
     if flags & MODULE_INIT_COMPRESSED_FILE != 0 {
-        bail!(
-            EOPNOTSUPP,
-            "finit_module: this kernel does not decompress modules"
-        );
+        // Linux's module_decompress: the file is replaced by its contents.
+        let cap = elf::MAX_MODULE_BYTES as usize;
+        image =
+            decompress::decompress(&image, cap).inspect_err(|e| klog!(level::ERR, "{}", e.msg))?;
     }
-    let image = read_file(file)?;
     let opts = LoadOptions {
         ignore_vermagic: flags & MODULE_INIT_IGNORE_VERMAGIC != 0,
     };

@@ -69,10 +69,15 @@ impl DirOps for ModuleList {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
         let mut names: Vec<String> = module::list().iter().map(|m| m.name().into()).collect();
         names.sort();
-        Ok(names.into_iter().map(|n| (n, VfsNodeType::Dir)).collect())
+        let mut out = crate::sysfs_kernel::list();
+        out.extend(names.into_iter().map(|n| (n, VfsNodeType::Dir)));
+        Ok(out)
     }
 
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
+        if let Some(node) = crate::sysfs_kernel::child(name, me) {
+            return node;
+        }
         let m = module::find(name).ok_or_else(enoent)?;
         Ok(Dir::node(
             ModuleDir {

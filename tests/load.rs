@@ -255,8 +255,8 @@ fn modules_load_from_the_rootfs_with_finit_module() {
         starry_kmod::finit_module(node.as_ref(), b"", 4)
             .unwrap_err()
             .errno,
-        Errno::EOPNOTSUPP,
-        "no in-kernel decompression"
+        Errno::EINVAL,
+        "an uncompressed file with MODULE_INIT_COMPRESSED_FILE: unknown magic"
     );
 }
 

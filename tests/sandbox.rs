@@ -366,6 +366,44 @@ fn a_module_tree_builds_with_make_in_the_sandbox() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A C program compiled here calls finit_module directly with
+/// MODULE_INIT_COMPRESSED_FILE on gzip, xz and zstd files
+/// (`tests/scripts/compressed.sh`), then kmod 30's insmod takes the same
+/// files (it decompresses xz and zstd itself).
+#[test]
+fn compressed_modules_load_through_finit_module() {
+    for t in ["gcc", "gzip", "xz", "zstd"] {
+        if !installed(t) {
+            return skip(&format!(
+                "{t} is not installed (apt-get install gcc xz-utils zstd)"
+            ));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-finit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts/finit.c");
+    let cc = Command::new("gcc")
+        .arg("-O1")
+        .arg("-o")
+        .arg(dir.join("finit"))
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(cc.success(), "gcc finit.c");
+    let Some(log) = run_script_with("compressed", &["insmod", "rmmod", "modinfo"], &[&dir]) else {
+        return;
+    };
+    assert!(
+        log.contains("decompressed module exceeds 67108864 bytes"),
+        "{log}"
+    );
+    assert!(
+        log.contains("not a gzip, xz or zstd compressed module"),
+        "{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// `run --modules DIR SCRIPT`: a tree built on the host with the Kbuild
 /// directory (`make KDIR=...`), whose modules the script modprobes by name.
 #[test]
