@@ -10,10 +10,13 @@ use core::ffi::{c_char, c_int};
 
 use crate::elf::consts::{SHF_EXECINSTR, SHF_WRITE};
 use crate::errno::{Errno, Error, KResult};
-use crate::kapi::params::std_ops;
+use crate::kapi::params::{PARAM_ARRAY_OPS, PARAM_OPS_STRING, StdOps, std_ops, std_ops_of_fn};
 use crate::memory::LoadedSection;
-use crate::memory::reader::{KernelParam, KernelParamOps, ModuleMemoryReader};
+use crate::memory::reader::{
+    KParamArray, KParamString, KernelParam, KernelParamOps, ModuleMemoryReader,
+};
 use crate::{console::level, klog};
+use kmod_tools::kernel_param_ops;
 
 pub use crate::kapi::params::{CHARP_MAX, OPS_FL_NOARG, PARAM_BUF, kstrtobool};
 
@@ -203,52 +206,116 @@ impl Param {
 /// in module.rs next to the `Param`s they serve.
 pub(crate) type ModuleCall<'a> = &'a dyn Fn(usize, [usize; 3]) -> Result<usize, Errno>;
 
+fn writable(s: &LoadedSection) -> bool {
+    s.flags & SHF_WRITE != 0
+}
+
+fn code(s: &LoadedSection) -> bool {
+    s.flags & SHF_EXECINSTR != 0
+}
+
+/// Checks the value a standard op will touch: writable module data of its
+/// width; for charp, the initial value NULL or a module string (found by
+/// fuzzing: a mutated relocation made it point anywhere).
+fn check_std_arg(
+    mem: &ModuleMemoryReader<'_>,
+    std: &StdOps,
+    arg: usize,
+) -> Result<(), &'static str> {
+    if !mem.contains(arg, std.width, writable) {
+        return Err("argument is not writable module data");
+    }
+    if std.is_charp() {
+        let value: usize = mem.read(arg, writable).unwrap_or(0);
+        if value != 0 && mem.cstr(value, |_| true).is_none() {
+            return Err("charp value is not a string of the module");
+        }
+    }
+    Ok(())
+}
+
+/// A `module_param_array`'s `kparam_array`: in the module; its elements a
+/// standard type of their size, `max` of them in writable module data; its
+/// count NULL or a writable module `unsigned int`.
+fn check_array(mem: &ModuleMemoryReader<'_>, arg: usize) -> Result<(), &'static str> {
+    let arr: KParamArray = mem
+        .read(arg, |_| true)
+        .ok_or("array is not in the module")?;
+    let std = std_ops(arr.ops).ok_or("array elements are not a standard type")?;
+    if arr.max == 0 || arr.elemsize as usize != std.width {
+        return Err("array size or element size is wrong");
+    }
+    if arr.num != 0 && !mem.contains(arr.num, 4, writable) {
+        return Err("array count is not writable module data");
+    }
+    (0..arr.max as usize).try_for_each(|i| check_std_arg(mem, std, arr.elem + i * std.width))
+}
+
+/// A `module_param_string`'s `kparam_string`: in the module; its buffer
+/// `maxlen` bytes of writable module data.
+fn check_string(mem: &ModuleMemoryReader<'_>, arg: usize) -> Result<(), &'static str> {
+    let kps: KParamString = mem
+        .read(arg, |_| true)
+        .ok_or("string is not in the module")?;
+    if kps.maxlen == 0 || !mem.contains(kps.string, kps.maxlen as usize, writable) {
+        return Err("string buffer is not writable module data");
+    }
+    Ok(())
+}
+
+/// A module's own ops: a kernel_param_ops inside the module whose
+/// functions are module code or the kernel's `param_set_<type>`/
+/// `param_get_<type>` (whose argument is then checked as that type's).
+fn check_module_ops(
+    mem: &ModuleMemoryReader<'_>,
+    kp: &KernelParam,
+) -> Result<KernelParamOps, &'static str> {
+    let ops: KernelParamOps = mem
+        .read(kp.ops, |_| true)
+        .ok_or("ops point outside the module")?;
+    for (f, what) in [
+        (ops.set, "set op is not module code"),
+        (ops.get, "get op is not module code"),
+        (ops.free, "free op is not module code"),
+    ] {
+        if f == 0 || mem.contains(f, 1, code) {
+            continue;
+        }
+        match std_ops_of_fn(f) {
+            Some(std) => check_std_arg(mem, std, kp.arg)?,
+            None => return Err(what),
+        }
+    }
+    if ops.set == 0 {
+        return Err("ops have no set");
+    }
+    Ok(ops)
+}
+
 /// Checks one relocated `kernel_param` (Linux trusts it; HOSTLOAD.md found
 /// NULL ops/set, or `__param` pointing anywhere, made the loader write
 /// through wild pointers). Checks: the name is a string of the module; a
-/// standard op's argument is writable module data of its width (a charp's
-/// initial value NULL or a module string); a module op's table lies in the
-/// module, its set/get/free are module code, set is not NULL.
+/// standard op's argument is writable module data of its width; an
+/// array's or string's description and storage ([`check_array`],
+/// [`check_string`]); a module op table as [`check_module_ops`].
 fn check_param(mem: &ModuleMemoryReader<'_>, kp_addr: usize) -> Result<Param, &'static str> {
     let kp: KernelParam = mem.read(kp_addr, |_| true).ok_or("not in module memory")?;
     let name = mem
         .cstr(kp.name, |_| true)
         .ok_or("name is not a string of the module")?;
-    let writable = |s: &LoadedSection| s.flags & SHF_WRITE != 0;
-    let code = |s: &LoadedSection| s.flags & SHF_EXECINSTR != 0;
-    let (ops, noarg, module_ops) = if let Some(std) = std_ops(kp.ops) {
-        if !mem.contains(kp.arg, std.width, writable) {
-            return Err("argument is not writable module data");
-        }
-        // A charp's initial value is read (strlen) by get and by sysfs:
-        // NULL or a string of the module (found by fuzzing: a mutated
-        // relocation made it point anywhere).
-        if std.is_charp() {
-            let value: usize = mem.read(kp.arg, writable).unwrap_or(0);
-            if value != 0 && mem.cstr(value, |_| true).is_none() {
-                return Err("charp value is not a string of the module");
-            }
-        }
-        (KernelParamOps::from(std.ops), std.noarg(), false)
+    let kernel = |ops: &'static kernel_param_ops| (KernelParamOps::from(ops), false);
+    let ((ops, module_ops), noarg) = if let Some(std) = std_ops(kp.ops) {
+        check_std_arg(mem, std, kp.arg)?;
+        (kernel(std.ops), std.noarg())
+    } else if kp.ops == &PARAM_ARRAY_OPS as *const kernel_param_ops as usize {
+        check_array(mem, kp.arg)?;
+        (kernel(&PARAM_ARRAY_OPS), false)
+    } else if kp.ops == &PARAM_OPS_STRING as *const kernel_param_ops as usize {
+        check_string(mem, kp.arg)?;
+        (kernel(&PARAM_OPS_STRING), false)
     } else {
-        // The module's own ops: a kernel_param_ops inside the module whose
-        // functions are module code.
-        let ops: KernelParamOps = mem
-            .read(kp.ops, |_| true)
-            .ok_or("ops point outside the module")?;
-        for (f, what) in [
-            (ops.set, "set op is not module code"),
-            (ops.get, "get op is not module code"),
-            (ops.free, "free op is not module code"),
-        ] {
-            if f != 0 && !mem.contains(f, 1, code) {
-                return Err(what);
-            }
-        }
-        if ops.set == 0 {
-            return Err("ops have no set");
-        }
-        (ops, ops.flags & OPS_FL_NOARG != 0, true)
+        let ops = check_module_ops(mem, &kp)?;
+        ((ops, true), ops.flags & OPS_FL_NOARG != 0)
     };
     Ok(Param {
         name,

@@ -331,6 +331,7 @@ impl DirOps for Parameters {
             m: self.m.clone(),
             name,
             perm: perm & 0o777,
+            shown: ax_kspin::SpinRaw::new(None),
         }))
     }
 }
@@ -339,6 +340,9 @@ struct ParamFile {
     m: Weak<Module>,
     name: String,
     perm: Mode,
+    /// What the last read at offset 0 showed: later offsets read from it,
+    /// so one `cat` calls `get` once (as kernfs's seq_file does per open).
+    shown: ax_kspin::SpinRaw<Option<Vec<u8>>>,
 }
 
 impl FileOps for ParamFile {
@@ -346,11 +350,19 @@ impl FileOps for ParamFile {
         self.perm
     }
 
-    /// The parameter's own `get` op.
+    /// The parameter's own `get` op, called by a read at offset 0 (or the
+    /// first read); the reads after it continue its text.
     fn read_at(&self, _cred: &Cred, offset: u64, buf: &mut [u8]) -> VfsResult<usize> {
         let m = registered(&self.m)?;
+        if offset != 0
+            && let Some(text) = self.shown.lock().as_ref()
+        {
+            return Ok(read_slice(text, offset, buf));
+        }
         let text = m.param_get(&self.name).map_err(|e| errno(e.errno.code()))?;
-        Ok(read_slice(&text, offset, buf))
+        let n = read_slice(&text, offset, buf);
+        *self.shown.lock() = Some(text);
+        Ok(n)
     }
 
     /// The parameter's own `set` op, under the module's parameter lock;

@@ -163,6 +163,23 @@ fn module_proc_files_work_with_cat_echo_dd() {
 }
 
 #[test]
+fn array_and_string_parameters_through_sysfs() {
+    let Some(log) = run_script("params", &["insmod", "rmmod", "modprobe", "modinfo"]) else {
+        return;
+    };
+    for line in [
+        "<3>values: can only take 4 arguments",
+        "<3>label: string doesn't fit in 7 chars.",
+        "<6>paramarray: init: values=3,2,3,4 nvalues=1 names=-,-,- switch=1,0",
+    ] {
+        assert!(
+            log.lines().any(|l| l.starts_with(line)),
+            "{line} missing:\n{log}"
+        );
+    }
+}
+
+#[test]
 fn unprivileged_callers_are_refused() {
     run_script("privilege", &["insmod", "rmmod", "setpriv"]);
 }

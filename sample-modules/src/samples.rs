@@ -48,6 +48,11 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): with hold=1, init spins until its `release` parameter is written.",
     ),
     (
+        "paramarray",
+        "(C): module_param_array (int with a count, charp, bool), module_param_string, \
+         and custom ops on param_set_int/param_get_int.",
+    ),
+    (
         "procfiles",
         "(C): /proc/procfiles/ with a read/write buffer, a 100,000-record seq_file \
          and a single_open file.",

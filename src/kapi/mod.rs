@@ -39,6 +39,7 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     slab::EXPORTS,
     string::EXPORTS,
     module::EXPORTS,
+    params::STD_EXPORTS,
     params::EXPORTS,
     uaccess::EXPORTS,
     fs::EXPORTS,

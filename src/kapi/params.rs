@@ -19,6 +19,7 @@ use kmod_tools::{kernel_param, kernel_param_ops};
 use super::AddrFn;
 use super::slab::{kfree, kmalloc};
 use crate::errno::Errno;
+use crate::memory::reader::{KParamArray, KParamString};
 
 /// Size of the buffer a `get` op writes into (Linux: PAGE_SIZE).
 pub const PARAM_BUF: usize = 4096;
@@ -358,6 +359,199 @@ pub static PARAM_OPS_CHARP: kernel_param_ops = kernel_param_ops {
     free: Some(free_charp),
 };
 
+// ---- arrays and strings (module_param_array, module_param_string) -----------------
+
+/// The parameter's name, for messages.
+///
+/// # Safety
+/// `kp` points at a valid kernel_param whose name is NULL or a C string.
+unsafe fn kp_name(kp: *const kernel_param) -> String {
+    // SAFETY: per the contract.
+    let name = unsafe { (*kp).name };
+    if name.is_null() {
+        return String::new();
+    }
+    // SAFETY: per the contract.
+    String::from_utf8_lossy(unsafe { core::ffi::CStr::from_ptr(name) }.to_bytes()).into()
+}
+
+/// The `kparam_array` a parameter's `arr` points at.
+///
+/// # Safety
+/// `kp` is a kernel_param of `param_array_ops` (its arr validated at load).
+unsafe fn array_of(kp: *const kernel_param) -> KParamArray {
+    // SAFETY: per the contract.
+    unsafe { (arg_of(kp) as *const KParamArray).read_unaligned() }
+}
+
+/// How many elements are set: `*num` (bounded by `max`), or `max` without
+/// a count.
+///
+/// # Safety
+/// `arr` was validated at load (num NULL or a module u32).
+unsafe fn array_len(arr: &KParamArray) -> usize {
+    if arr.num == 0 {
+        return arr.max as usize;
+    }
+    // SAFETY: per the contract.
+    (unsafe { (arr.num as *const u32).read_unaligned() }).min(arr.max) as usize
+}
+
+/// A copy of `kp` whose arg is element `i` of `arr`.
+///
+/// # Safety
+/// As [`array_of`].
+unsafe fn element(kp: *const kernel_param, arr: &KParamArray, i: usize) -> kernel_param {
+    // SAFETY: per the contract.
+    let mut p = unsafe { kp.read() };
+    p.__bindgen_anon_1.arg = (arr.elem + i * arr.elemsize as usize) as *mut c_void;
+    p
+}
+
+/// Linux's `param_array_set`: a comma-separated list, each element through
+/// the element type's set; EINVAL past `max` elements ("can only take N
+/// arguments"); the first element's error otherwise. The count is stored
+/// as elements are set, as Linux does.
+unsafe extern "C" fn array_set(val: *const c_char, kp: *const kernel_param) -> c_int {
+    // SAFETY: a string (NULL refused: arrays take a value); kp is ours.
+    let (Some(s), arr) = (unsafe { val_bytes(val) }, unsafe { array_of(kp) }) else {
+        return neg(Errno::EINVAL);
+    };
+    // SAFETY: the element ops were checked at load to be a standard op.
+    let set = unsafe { (*(arr.ops as *const kernel_param_ops)).set };
+    let mut scratch = 0u32;
+    let num = if arr.num == 0 {
+        &mut scratch as *mut u32
+    } else {
+        arr.num as *mut u32
+    };
+    // SAFETY: num is the module's u32 (checked at load) or ours.
+    unsafe { num.write_unaligned(0) };
+    for (i, part) in s.split(|&c| c == b',').enumerate() {
+        if i == arr.max as usize {
+            // SAFETY: kp is a valid kernel_param.
+            let name = unsafe { kp_name(kp) };
+            crate::klog!(
+                crate::console::level::ERR,
+                "{name}: can only take {} arguments",
+                arr.max
+            );
+            return neg(Errno::EINVAL);
+        }
+        let mut c = part.to_vec();
+        c.push(0);
+        // SAFETY: i < max: the element lies in the array checked at load.
+        let p = unsafe { element(kp, &arr, i) };
+        // SAFETY: a standard set op with its own kind of arg.
+        let r = set.map_or(neg(Errno::EINVAL), |f| unsafe {
+            f(c.as_ptr() as *const c_char, &p)
+        });
+        if r != 0 {
+            return r;
+        }
+        // SAFETY: as above.
+        unsafe { num.write_unaligned(i as u32 + 1) };
+    }
+    0
+}
+
+/// Linux's `param_array_get`: the elements' texts joined by commas (each
+/// element's newline replaced), ending in the last one's newline.
+unsafe extern "C" fn array_get(buf: *mut c_char, kp: *const kernel_param) -> c_int {
+    // SAFETY: kp is a parameter of these ops, validated at load.
+    let arr = unsafe { array_of(kp) };
+    // SAFETY: as above.
+    let get = unsafe { (*(arr.ops as *const kernel_param_ops)).get };
+    let mut out: Vec<u8> = Vec::new();
+    let mut one = alloc::vec![0u8; PARAM_BUF];
+    // SAFETY: as above.
+    for i in 0..unsafe { array_len(&arr) } {
+        if let Some(last) = out.last_mut() {
+            *last = b',';
+        }
+        // SAFETY: i < max; a standard get op writing at most PARAM_BUF bytes.
+        let r = get.map_or(0, |f| unsafe {
+            f(one.as_mut_ptr() as *mut c_char, &element(kp, &arr, i))
+        });
+        if r < 0 {
+            return r;
+        }
+        out.extend_from_slice(&one[..(r as usize).min(PARAM_BUF - 1)]);
+    }
+    // SAFETY: get ops receive a PARAM_BUF buffer.
+    unsafe { put(buf, &out) }
+}
+
+/// Linux's `param_array_free`: the element type's free on each element set.
+unsafe extern "C" fn array_free(arg: *mut c_void) {
+    // SAFETY: arg is the kparam_array validated at load.
+    let arr = unsafe { (arg as *const KParamArray).read_unaligned() };
+    // SAFETY: as above.
+    let free = unsafe { (*(arr.ops as *const kernel_param_ops)).free };
+    if let Some(f) = free {
+        // SAFETY: as above; each element is the element type's value.
+        for i in 0..unsafe { array_len(&arr) } {
+            unsafe { f((arr.elem + i * arr.elemsize as usize) as *mut c_void) };
+        }
+    }
+}
+
+/// `param_array_ops` for modules (`module_param_array`).
+pub static PARAM_ARRAY_OPS: kernel_param_ops = kernel_param_ops {
+    flags: 0,
+    set: Some(array_set),
+    get: Some(array_get),
+    free: Some(array_free),
+};
+
+/// Linux's `param_set_copystring`: copies into the module's buffer;
+/// ENOSPC ("string doesn't fit in N chars.") when it does not fit.
+unsafe extern "C" fn set_copystring(val: *const c_char, kp: *const kernel_param) -> c_int {
+    // SAFETY: a string (NULL refused); kp's str was validated at load.
+    let (Some(s), kps) = (unsafe { val_bytes(val) }, unsafe {
+        (arg_of(kp) as *const KParamString).read_unaligned()
+    }) else {
+        return neg(Errno::EINVAL);
+    };
+    if s.len() >= kps.maxlen as usize {
+        // SAFETY: kp is a valid kernel_param.
+        let name = unsafe { kp_name(kp) };
+        let room = kps.maxlen.saturating_sub(1);
+        crate::klog!(
+            crate::console::level::ERR,
+            "{name}: string doesn't fit in {room} chars."
+        );
+        return neg(Errno::ENOSPC);
+    }
+    // SAFETY: the buffer has maxlen bytes (checked at load), s.len() < maxlen.
+    unsafe {
+        core::ptr::copy_nonoverlapping(s.as_ptr(), kps.string as *mut u8, s.len());
+        *(kps.string as *mut u8).add(s.len()) = 0;
+    }
+    0
+}
+
+/// Linux's `param_get_string`: the buffer's string and a newline.
+unsafe extern "C" fn get_string(buf: *mut c_char, kp: *const kernel_param) -> c_int {
+    // SAFETY: kp's str was validated at load: string has maxlen bytes.
+    let kps = unsafe { (arg_of(kp) as *const KParamString).read_unaligned() };
+    // SAFETY: as above; bounded by maxlen should the module lose the NUL.
+    let bytes =
+        unsafe { core::slice::from_raw_parts(kps.string as *const u8, kps.maxlen as usize) };
+    let mut line: Vec<u8> = bytes.iter().copied().take_while(|&c| c != 0).collect();
+    line.push(b'\n');
+    // SAFETY: get ops receive a PARAM_BUF buffer.
+    unsafe { put(buf, &line) }
+}
+
+/// `param_ops_string` for modules (`module_param_string`).
+pub static PARAM_OPS_STRING: kernel_param_ops = kernel_param_ops {
+    flags: 0,
+    set: Some(set_copystring),
+    get: Some(get_string),
+    free: None,
+};
+
 // ---- the table of standard ops ----------------------------------------------------
 
 /// One standard `param_ops_*` the kernel exports.
@@ -408,7 +602,7 @@ impl StdOps {
     }
 }
 
-/// Declares the table of standard ops and this area's exports from one list.
+/// Declares the table of standard ops and their exports from one list.
 macro_rules! std_ops_table {
     ($($name:literal => $ops:ident, $width:expr;)*) => {
         /// Every standard `param_ops_*`, in export order.
@@ -416,8 +610,8 @@ macro_rules! std_ops_table {
             $(StdOps { name: $name, ops: &$ops, width: $width },)*
         ];
 
-        /// This area's exports: one per entry of [`STD_OPS`].
-        pub(super) const EXPORTS: &[(&str, AddrFn)] = &[
+        /// The standard ops' exports: one per entry of [`STD_OPS`].
+        pub(super) const STD_EXPORTS: &[(&str, AddrFn)] = &[
             $(($name, || &$ops as *const kernel_param_ops as usize),)*
         ];
     };
@@ -436,6 +630,60 @@ std_ops_table! {
     "param_ops_charp" => PARAM_OPS_CHARP, core::mem::size_of::<*const c_char>();
     "param_ops_bool" => PARAM_OPS_BOOL, 1;
     "param_ops_invbool" => PARAM_OPS_INVBOOL, 1;
+}
+
+/// This area's other exports: the standard ops' functions, for modules'
+/// own ops (Linux's `param_set_int`...), and the array and string ops.
+pub(super) const EXPORTS: &[(&str, AddrFn)] = &[
+    ("param_set_byte", || set_byte as *const () as usize),
+    ("param_get_byte", || get_byte as *const () as usize),
+    ("param_set_short", || set_short as *const () as usize),
+    ("param_get_short", || get_short as *const () as usize),
+    ("param_set_ushort", || set_ushort as *const () as usize),
+    ("param_get_ushort", || get_ushort as *const () as usize),
+    ("param_set_int", || set_int as *const () as usize),
+    ("param_get_int", || get_int as *const () as usize),
+    ("param_set_uint", || set_uint as *const () as usize),
+    ("param_get_uint", || get_uint as *const () as usize),
+    ("param_set_long", || set_long as *const () as usize),
+    ("param_get_long", || get_long as *const () as usize),
+    ("param_set_ulong", || set_ulong as *const () as usize),
+    ("param_get_ulong", || get_ulong as *const () as usize),
+    ("param_set_ullong", || set_ullong as *const () as usize),
+    ("param_get_ullong", || get_ullong as *const () as usize),
+    ("param_set_hexint", || set_hexint as *const () as usize),
+    ("param_get_hexint", || get_hexint as *const () as usize),
+    ("param_set_charp", || set_charp as *const () as usize),
+    ("param_get_charp", || get_charp as *const () as usize),
+    ("param_set_bool", || set_bool as *const () as usize),
+    ("param_get_bool", || get_bool as *const () as usize),
+    ("param_set_invbool", || set_invbool as *const () as usize),
+    ("param_get_invbool", || get_invbool as *const () as usize),
+    ("param_free_charp", || free_charp as *const () as usize),
+    ("param_array_ops", || {
+        &PARAM_ARRAY_OPS as *const kernel_param_ops as usize
+    }),
+    ("param_ops_string", || {
+        &PARAM_OPS_STRING as *const kernel_param_ops as usize
+    }),
+    ("param_set_copystring", || {
+        set_copystring as *const () as usize
+    }),
+    ("param_get_string", || get_string as *const () as usize),
+];
+
+/// The standard ops one of whose functions is at `addr` (a module's own
+/// ops may use `param_get_int`... directly).
+pub fn std_ops_of_fn(addr: usize) -> Option<&'static StdOps> {
+    STD_OPS.iter().find(|s| {
+        let o = s.ops;
+        [
+            o.set.map(|f| f as usize),
+            o.get.map(|f| f as usize),
+            o.free.map(|f| f as usize),
+        ]
+        .contains(&Some(addr))
+    })
 }
 
 /// The standard ops at `addr` (a `kernel_param.ops` value), if it is one.

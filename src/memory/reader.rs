@@ -45,6 +45,37 @@ pub struct KernelParam {
 // SAFETY: integers only.
 unsafe impl ModuleData for KernelParam {}
 
+/// Linux's `struct kparam_array` (`module_param_array`), pointers as
+/// addresses.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct KParamArray {
+    /// `unsigned int max`: the array's length.
+    pub max: u32,
+    /// `unsigned int elemsize`.
+    pub elemsize: u32,
+    /// `unsigned int *num`: where the count set goes (0: nowhere).
+    pub num: usize,
+    /// `const struct kernel_param_ops *ops`: the elements' ops.
+    pub ops: usize,
+    /// `void *elem`: the array.
+    pub elem: usize,
+}
+// SAFETY: integers only.
+unsafe impl ModuleData for KParamArray {}
+
+/// Linux's `struct kparam_string` (`module_param_string`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct KParamString {
+    /// `unsigned int maxlen`: the buffer's size, NUL included.
+    pub maxlen: u32,
+    /// `char *string`: the buffer.
+    pub string: usize,
+}
+// SAFETY: integers only.
+unsafe impl ModuleData for KParamString {}
+
 /// Linux's `struct kernel_param_ops`, with its functions as addresses.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]

@@ -30,6 +30,8 @@
 	__MODULE_INFO(parm, _parm, #_parm ":" desc)
 
 struct kernel_param;
+struct kparam_string;
+struct kparam_array;
 
 /* The parameter may be given without "=value" (bool, invbool). */
 #define KERNEL_PARAM_OPS_FL_NOARG	(1 << 0)
@@ -81,6 +83,46 @@ extern const struct kernel_param_ops param_ops_hexint;
 extern const struct kernel_param_ops param_ops_charp;
 extern const struct kernel_param_ops param_ops_bool;
 extern const struct kernel_param_ops param_ops_invbool;
+
+/* The standard ops' functions, for a module's own kernel_param_ops. */
+#define __param_fns(type)						\
+	int param_set_##type(const char *val, const struct kernel_param *kp); \
+	int param_get_##type(char *buffer, const struct kernel_param *kp)
+__param_fns(byte);
+__param_fns(short);
+__param_fns(ushort);
+__param_fns(int);
+__param_fns(uint);
+__param_fns(long);
+__param_fns(ulong);
+__param_fns(ullong);
+__param_fns(hexint);
+__param_fns(charp);
+__param_fns(bool);
+__param_fns(invbool);
+#undef __param_fns
+void param_free_charp(void *arg);
+
+/* module_param_string: a fixed buffer of maxlen bytes, NUL included. */
+struct kparam_string {
+	unsigned int maxlen;
+	char *string;
+};
+extern const struct kernel_param_ops param_ops_string;
+int param_set_copystring(const char *val, const struct kernel_param *kp);
+int param_get_string(char *buffer, const struct kernel_param *kp);
+
+/* module_param_array: up to max elements of one standard type. */
+struct kparam_array {
+	unsigned int max;
+	unsigned int elemsize;
+	unsigned int *num;
+	const struct kernel_param_ops *ops;
+	void *elem;
+};
+extern const struct kernel_param_ops param_array_ops;
+_Static_assert(sizeof(struct kparam_array) == 32, "kparam_array size");
+_Static_assert(sizeof(struct kparam_string) == 16, "kparam_string size");
 
 /* The C type each standard ops expects its arg to point at. */
 #define param_check_byte(name, p)	__param_check(name, p, unsigned char)
@@ -139,5 +181,36 @@ extern const struct kernel_param_ops param_ops_invbool;
 
 #define module_param_unsafe(name, type, perm)				\
 	module_param_named_unsafe(name, name, type, perm)
+
+/*
+ * A string parameter copied into `string` (len bytes, NUL included); a
+ * longer value is refused with ENOSPC.
+ */
+#define module_param_string(name, string, len, perm)			\
+	static const struct kparam_string __param_string_##name		\
+		= { len, string };					\
+	__module_param_call(MODULE_PARAM_PREFIX, name,			\
+			    &param_ops_string,				\
+			    .str = &__param_string_##name, perm, -1, 0);\
+	__MODULE_PARM_TYPE(name, "string")
+
+/*
+ * A comma-separated list into `array` (at most ARRAY_SIZE(array)
+ * elements); *nump (if not NULL) receives the number given.
+ */
+#define module_param_array_named(name, array, type, nump, perm)		\
+	param_check_##type(name, &(array)[0]);				\
+	static const struct kparam_array __param_arr_##name		\
+	= { .max = ARRAY_SIZE(array), .num = nump,			\
+	    .ops = &param_ops_##type,					\
+	    .elemsize = sizeof(array[0]), .elem = array };		\
+	__module_param_call(MODULE_PARAM_PREFIX, name,			\
+			    &param_array_ops,				\
+			    .arr = &__param_arr_##name,			\
+			    perm, -1, 0);				\
+	__MODULE_PARM_TYPE(name, "array of " #type)
+
+#define module_param_array(name, type, nump, perm)			\
+	module_param_array_named(name, name, type, nump, perm)
 
 #endif /* _LINUX_MODULE_PARAMS_H */
