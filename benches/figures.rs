@@ -24,7 +24,7 @@ use starry_kmod::{RELEASE, delete_module, elf, init_module, kapi, module};
 use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
-use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROVIDER, SampleModule};
+use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROCFILES, PROVIDER, SampleModule};
 
 // The tests' ELF helpers (renaming a module's image).
 #[path = "../tests/common/elf.rs"]
@@ -325,6 +325,69 @@ fn kallsyms() {
     }
 }
 
+// ---- a module's seq_file ---------------------------------------------------------
+
+/// Reads a whole file through a fresh VFS node (one open, as cat) in
+/// 128 KiB reads; returns (bytes, lines).
+fn read_node(ns: &Namespace, path: &str) -> (usize, usize) {
+    let node = ns.lookup(path).expect("lookup");
+    let mut buf = vec![0u8; 128 << 10];
+    let (mut at, mut lines) = (0u64, 0usize);
+    loop {
+        let n = node.read_at(at, &mut buf).expect("read");
+        if n == 0 {
+            return (at as usize, lines);
+        }
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        at += n as u64;
+    }
+}
+
+fn seq_file() {
+    println!(
+        "\n== a module's seq_file (100,000 records) through the VFS, per line, vs this host's /proc/kallsyms"
+    );
+    let rootfs = RootFs::new(RELEASE).expect("rootfs");
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).expect("mount");
+    init_module(PROCFILES.bytes, b"records=100000").expect("load procfiles");
+    let path = "/proc/procfiles/records";
+    let (ours, (bytes, lines)) = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let r = black_box(read_node(&ns, path));
+            (t.elapsed(), r)
+        })
+        .min_by_key(|(t, _)| *t)
+        .unwrap();
+    assert_eq!(lines, 100_000, "the seq_file's line count");
+    let per_line = ours.as_nanos() as f64 / lines as f64;
+    print!(
+        "ours: {bytes} bytes, {lines} lines in {:.2} ms ({per_line:.0} ns/line)",
+        ours.as_secs_f64() * 1e3
+    );
+    match std::fs::read("/proc/kallsyms") {
+        Ok(text) => {
+            let host_lines = text.iter().filter(|&&b| b == b'\n').count().max(1);
+            let linux = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    black_box(std::fs::read("/proc/kallsyms").unwrap());
+                    t.elapsed()
+                })
+                .min()
+                .unwrap();
+            let host_per_line = linux.as_nanos() as f64 / host_lines as f64;
+            println!(
+                "; Linux's /proc/kallsyms: {host_lines} lines, {host_per_line:.0} ns/line; ratio {:.2}x",
+                per_line / host_per_line
+            );
+        }
+        Err(_) => println!("; this host's /proc/kallsyms is not readable"),
+    }
+    delete_module("procfiles", O_NONBLOCK).expect("unload procfiles");
+}
+
 // ---- scale -----------------------------------------------------------------------
 
 /// `hello` renamed to `h0000`... (same length, so only the name changes).
@@ -449,6 +512,7 @@ fn main() {
     load_unload();
     memory();
     kallsyms();
+    seq_file();
     scale();
     sandbox();
     assert_eq!(host.module_pages_in_use(), 0, "pages leaked");

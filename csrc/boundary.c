@@ -113,9 +113,14 @@ static void alt_key_init(void)
 
 /* The handler runs on an alternate stack (a module may overflow its own);
  * threads Rust started have one already. */
+static __thread int alt_stack_ready;
+
 static void ensure_alt_stack(void)
 {
 	stack_t cur;
+	if (alt_stack_ready)
+		return;
+	alt_stack_ready = 1;
 	if (sigaltstack(NULL, &cur) == 0 && !(cur.ss_flags & SS_DISABLE))
 		return;
 	pthread_once(&alt_once, alt_key_init);
@@ -164,7 +169,14 @@ long starry_kmod_call_protected(module_fn fn, long a0, long a1, long a2,
 	long ret;
 
 	ensure_alt_stack();
-	if (sigsetjmp(jump, 1)) {
+	/* No mask saved (that would be a syscall per call): after a jump out
+	 * of the handler, only the signal it was handling is still blocked. */
+	if (sigsetjmp(jump, 0)) {
+		sigset_t handled;
+
+		sigemptyset(&handled);
+		sigaddset(&handled, (int)f->sig);
+		pthread_sigmask(SIG_UNBLOCK, &handled, NULL);
 		current_jump = outer_jump;
 		current_fault = outer_fault;
 		*faulted = 1;

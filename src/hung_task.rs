@@ -5,14 +5,13 @@
 //! seconds.` The platform's clock measures; a home that has a periodic
 //! context (the host's watchdog thread) calls [`check`].
 
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use ax_kspin::SpinRaw;
 
 use crate::console::level;
-use crate::platform::{self, Task};
+use crate::platform::{self, Comm, Task};
 use crate::{klog, taint, version::RELEASE};
 
 /// Linux's default hung_task_timeout_secs.
@@ -24,7 +23,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 struct Call {
     id: u64,
     pid: u32,
-    comm: String,
+    comm: Comm,
     since_ns: u64,
     reported: bool,
 }
@@ -57,7 +56,7 @@ pub fn watch(task: &Task) -> Watch {
     CALLS.lock().push(Call {
         id,
         pid: task.pid,
-        comm: task.comm.clone(),
+        comm: task.comm,
         since_ns,
         reported: false,
     });
@@ -78,7 +77,7 @@ pub fn check() {
     for c in CALLS.lock().iter_mut() {
         if !c.reported && now.saturating_sub(c.since_ns) >= secs * 1_000_000_000 {
             c.reported = true;
-            late.push((c.comm.clone(), c.pid));
+            late.push((c.comm, c.pid));
         }
     }
     for (comm, pid) in late {

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::{Cred, FaultKind, ModuleFault, Task};
+use super::{Comm, Cred, FaultKind, ModuleFault, Task};
 use super::{PAGE_SIZE, Platform, Prot};
 use crate::symbols::{KernelSymbol, KernelSymbols};
 
@@ -89,7 +89,7 @@ pub fn install() -> &'static HostPlatform {
 }
 
 std::thread_local! {
-    static TASK: core::cell::RefCell<Option<Task>> = const { core::cell::RefCell::new(None) };
+    static TASK: core::cell::Cell<Option<Task>> = const { core::cell::Cell::new(None) };
     static PENDING_KILL: core::cell::Cell<Option<i32>> = const { core::cell::Cell::new(None) };
 }
 
@@ -100,7 +100,7 @@ pub fn with_task<R>(task: Task, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<Task>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            TASK.with(|t| *t.borrow_mut() = self.0.take());
+            TASK.with(|t| t.set(self.0));
         }
     }
     let _restore = Restore(old);
@@ -177,15 +177,20 @@ impl RawFault {
     }
 }
 
-/// This process's command name, for calls no sandboxed task makes.
+/// This thread's own task, for calls no sandboxed task makes (read once
+/// per thread: a call into a module must not cost a file read).
 fn own_task() -> Task {
-    let comm = std::fs::read_to_string("/proc/thread-self/comm")
-        .map(|s| String::from(s.trim_end()))
-        .unwrap_or_else(|_| "starry-kmod".into());
-    Task {
-        pid: std::process::id(),
-        comm,
+    std::thread_local! {
+        static OWN: Task = Task {
+            pid: std::process::id(),
+            comm: Comm::new(
+                std::fs::read_to_string("/proc/thread-self/comm")
+                    .as_deref()
+                    .map_or("starry-kmod", str::trim_end),
+            ),
+        };
     }
+    OWN.with(|t| *t)
 }
 
 /// A function whose address and symbol-table value give the executable's
@@ -472,7 +477,7 @@ impl Platform for HostPlatform {
     }
 
     fn current_task(&self) -> Task {
-        TASK.with(|t| t.borrow().clone()).unwrap_or_else(own_task)
+        TASK.with(|t| t.get()).unwrap_or_else(own_task)
     }
 
     fn kill_current_task(&self, signal: i32) {

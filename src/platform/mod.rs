@@ -92,13 +92,50 @@ pub struct ModuleFault {
     pub stack: alloc::vec::Vec<usize>,
 }
 
+/// A task's command name, as Linux keeps it: at most 15 bytes
+/// (TASK_COMM_LEN 16 with the NUL), so a task is cheap to copy into every
+/// call into module code.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Comm([u8; 16]);
+
+impl Comm {
+    /// `name`, cut to 15 bytes as Linux's set_task_comm.
+    pub fn new(name: &str) -> Comm {
+        let mut c = [0u8; 16];
+        let mut n = name.len().min(15);
+        while !name.is_char_boundary(n) {
+            n -= 1;
+        }
+        c[..n].copy_from_slice(&name.as_bytes()[..n]);
+        Comm(c)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        let n = self.0.iter().position(|&b| b == 0).unwrap_or(16);
+        core::str::from_utf8(&self.0[..n]).unwrap_or("?")
+    }
+}
+
+impl core::fmt::Display for Comm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::fmt::Debug for Comm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
 /// The task making the current call (syscall or file operation).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Task {
     /// Its process id.
     pub pid: u32,
     /// Its command name (`comm`).
-    pub comm: alloc::string::String,
+    pub comm: Comm,
 }
 
 /// What a kernel provides to the module subsystem.
@@ -140,7 +177,7 @@ pub trait Platform: Send + Sync {
     fn current_task(&self) -> Task {
         Task {
             pid: 0,
-            comm: "swapper/0".into(),
+            comm: Comm::new("swapper/0"),
         }
     }
     /// Kills the task making the current call with `signal` once the call

@@ -9,8 +9,8 @@
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 
-use starry_kmod::platform::Task;
 use starry_kmod::platform::host::{take_pending_kill, with_cred, with_task};
+use starry_kmod::platform::{Comm, Task};
 use starry_kmod::{Errno, delete_module, finit_module, init_module};
 
 use super::fusefs::cred_of;
@@ -260,7 +260,10 @@ fn as_caller(pid: u32, f: impl FnOnce() -> Answer) -> Answer {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|c| c.trim_end().to_string())
         .unwrap_or_default();
-    let task = Task { pid, comm };
+    let task = Task {
+        pid,
+        comm: Comm::new(&comm),
+    };
     let answer = with_task(task, || with_cred(status_cred(pid), f));
     match take_pending_kill() {
         Some(sig) => Answer::Kill(sig),
