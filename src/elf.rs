@@ -19,8 +19,12 @@ pub mod consts {
     pub const ET_REL: u16 = 1;
     /// x86_64.
     pub const EM_X86_64: u16 = 62;
+    /// AArch64.
+    pub const EM_AARCH64: u16 = 183;
     /// RISC-V.
     pub const EM_RISCV: u16 = 243;
+    /// LoongArch.
+    pub const EM_LOONGARCH: u16 = 258;
     /// Section types.
     pub const SHT_NULL: u32 = 0;
     /// Program data.
@@ -79,8 +83,19 @@ pub const HOST_MACHINE: u16 = EM_X86_64;
 /// The machine this kernel relocates for.
 #[cfg(target_arch = "riscv64")]
 pub const HOST_MACHINE: u16 = EM_RISCV;
-#[cfg(not(any(target_arch = "x86_64", target_arch = "riscv64")))]
-compile_error!("starry-kmod relocates modules for x86_64 and riscv64 only");
+/// The machine this kernel relocates for.
+#[cfg(target_arch = "aarch64")]
+pub const HOST_MACHINE: u16 = EM_AARCH64;
+/// The machine this kernel relocates for.
+#[cfg(target_arch = "loongarch64")]
+pub const HOST_MACHINE: u16 = EM_LOONGARCH;
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "riscv64",
+    target_arch = "aarch64",
+    target_arch = "loongarch64"
+)))]
+compile_error!("starry-kmod relocates modules for x86_64, riscv64, aarch64 and loongarch64 only");
 
 /// Sections kmod-loader never allocates even when SHF_ALLOC.
 const LOADER_SKIPS: &[&str] = &[".note", ".modinfo", "__version"];
@@ -100,6 +115,7 @@ const UNIQUE: &[&str] = &[
     ".got",
     ".plt",
     ".got.plt",
+    ".plt.idx",
 ];
 
 /// One section header, checked.
@@ -283,6 +299,25 @@ fn reloc_width(machine: u16, r_type: u32) -> Option<usize> {
             18 | 19 => Some(8),                     // CALL, CALL_PLT: auipc + jalr
             33 | 37 | 52 | 53 | 54 => Some(1),      // ADD8, SUB8, SUB6, SET6, SET8
             34 | 38 | 55 | 44 | 45 | 46 => Some(2), // ADD16, SUB16, SET16, RVC_*
+            _ => None,
+        },
+        EM_AARCH64 => match r_type {
+            0 | 256 => Some(0),               // NONE
+            257 | 260 => Some(8),             // ABS64, PREL64
+            258 | 261 => Some(4),             // ABS32, PREL32
+            259 | 262 => Some(2),             // ABS16, PREL16
+            263..=280 | 282..=293 => Some(4), // MOVW_*, LD_PREL_LO19, ADR*, LDST*, branches
+            299 | 311 | 312 => Some(4),       // LDST128_ABS_LO12_NC, ADR_GOT_PAGE, LD64_GOT_LO12_NC
+            _ => None,
+        },
+        // What kmod-loader implements without its unimplemented!() arms;
+        // the old stack-machine (SOP_*) types, which binutils >= 2.40 and
+        // LLVM never emit, and RELAX/ALIGN (build with -mno-relax) are refused.
+        EM_LOONGARCH => match r_type {
+            0 | 20 | 21 => Some(0),       // NONE, MARK_LA, MARK_PCREL
+            1 | 50 | 55 | 99 => Some(4),  // 32, ADD32, SUB32, 32_PCREL
+            2 | 51 | 56 | 109 => Some(8), // 64, ADD64, SUB64, 64_PCREL
+            66 | 71..=76 => Some(4),      // B26, PCALA_*, PCALA64_*, GOT_PC_HI20/LO12
             _ => None,
         },
         _ => None,
@@ -613,6 +648,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             .is_some_and(|s| s.is_alloc() && !LOADER_SKIPS.iter().any(|p| s.name.starts_with(p)))
     };
     let mut gotpcrel = 0usize;
+    // AArch64: kmod-loader sizes .plt for the CALL26/JUMP26 and .got for
+    // the GOT relocations of executable sections, and only when there are any.
+    let (mut a64_plts, mut a64_gots) = (0usize, 0usize);
     for (ri, r) in raw.iter().enumerate() {
         if r.sh_type != SHT_RELA {
             continue;
@@ -673,6 +711,13 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
             if machine == EM_X86_64 && r_type == GOTPCREL_X86 {
                 gotpcrel += 1;
             }
+            if machine == EM_AARCH64 && tsec.flags & SHF_EXECINSTR != 0 {
+                match r_type {
+                    282 | 283 => a64_plts += 1,
+                    311 | 312 => a64_gots += 1,
+                    _ => {}
+                }
+            }
             let sym = &symbols[r_sym];
             let sidx = sym.shndx as usize;
             if sym.shndx != SHN_UNDEF
@@ -700,6 +745,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
         let frobbed = match machine {
             EM_X86_64 if Some(i) == got && gotpcrel > 0 => Some(Some(gotpcrel * 8)),
             EM_RISCV if matches!(s.name.as_str(), ".got" | ".plt" | ".got.plt") => Some(None),
+            EM_LOONGARCH if matches!(s.name.as_str(), ".got" | ".plt" | ".plt.idx") => Some(None),
+            EM_AARCH64 if s.name == ".plt" && a64_plts > 0 => Some(None),
+            EM_AARCH64 if s.name == ".got" && a64_gots > 0 => Some(None),
             _ => None,
         };
         match frobbed {
