@@ -38,9 +38,11 @@ struct Arch {
     dir: &'static str,
     cc: String,
     /// Prefix of the binutils (ld, nm) for this architecture.
-    binutils: &'static str,
+    binutils: String,
     cflags: &'static [&'static str],
     rust_target: &'static str,
+    /// The architecture's flags for the Rust modules.
+    rustflags: &'static [&'static str],
     /// Sections the architecture's loader expects as placeholders
     /// (Linux's arch module.lds.h), appended to the linker scripts.
     extra_sections: &'static str,
@@ -66,6 +68,32 @@ const RISCV64_CFLAGS: &[&str] = &[
     "-msmall-data-limit=0",
     "-fno-pie",
 ];
+
+/// AArch64: no FP/SIMD registers in kernel code, no calls to libgcc's
+/// out-of-line atomics, no PIE (Linux's arm64 flags); small code model
+/// (ADRP: +-4 GiB, the module area is within 128 MiB of the kernel).
+const AARCH64_CFLAGS: &[&str] = &[
+    "-mgeneral-regs-only",
+    "-mno-outline-atomics",
+    "-mbranch-protection=none",
+    "-mcmodel=small",
+    "-fno-pie",
+];
+
+/// LoongArch: soft-float ABI (the kernel's), normal code model (calls are
+/// B26, +-128 MiB), no linker relaxation (the loader relocates each
+/// section on its own and does not implement R_LARCH_RELAX/ALIGN), no PIC.
+const LOONGARCH64_CFLAGS: &[&str] = &[
+    "-mabi=lp64s",
+    "-msoft-float",
+    "-mcmodel=normal",
+    "-mno-relax",
+    "-fno-pic",
+];
+
+/// The same for the Rust modules (the target's default is the medium code
+/// model, whose calls are R_LARCH_CALL36, which the loader lacks).
+const LOONGARCH64_RUSTFLAGS: &[&str] = &["-Ccode-model=small", "-Ctarget-feature=-relax"];
 
 fn run(cmd: &mut Command) {
     let shown = format!("{cmd:?}");
@@ -126,6 +154,90 @@ fn srcversion(src: &[u8]) -> String {
     format!("{a:016X}{:08X}", b >> 32)
 }
 
+/// The architectures modules are built for, named as Linux names them
+/// (`ARCH=`) with the cross-compiler prefix Debian's packages use
+/// (`CROSS_COMPILE=`; `ARCH=<arch> CROSS_COMPILE=<prefix>` in the
+/// environment overrides it, as for Linux's make).
+fn arch_table(target_arch: &str) -> Option<Arch> {
+    let (dir, linux_arch, prefix, cflags, rust_target, rustflags, extra_sections, config): (
+        _,
+        _,
+        _,
+        &'static [&'static str],
+        _,
+        &'static [&'static str],
+        _,
+        &'static [&'static str],
+    ) = match target_arch {
+        // The kernel's x86_64 modules: no red zone, no SSE, like the host's,
+        // Rust for the bare-metal target (soft float, no red zone).
+        "x86_64" => (
+            "x86_64",
+            "x86",
+            "",
+            X86_64_CFLAGS,
+            "x86_64-unknown-none",
+            &[],
+            "",
+            &["X86", "X86_64"],
+        ),
+        "riscv64" => (
+            "riscv64",
+            "riscv",
+            "riscv64-linux-gnu-",
+            RISCV64_CFLAGS,
+            "riscv64gc-unknown-none-elf",
+            &[],
+            "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
+            &["RISCV"],
+        ),
+        "aarch64" => (
+            "aarch64",
+            "arm64",
+            "aarch64-linux-gnu-",
+            AARCH64_CFLAGS,
+            "aarch64-unknown-none-softfloat",
+            &[],
+            "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n",
+            &["ARM64"],
+        ),
+        "loongarch64" => (
+            "loongarch64",
+            "loongarch",
+            "loongarch64-linux-gnu-",
+            LOONGARCH64_CFLAGS,
+            "loongarch64-unknown-none-softfloat",
+            LOONGARCH64_RUSTFLAGS,
+            "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.plt.idx 0 : { BYTE(0) }\n",
+            &["LOONGARCH"],
+        ),
+        _ => return None,
+    };
+    println!("cargo:rerun-if-env-changed=ARCH");
+    println!("cargo:rerun-if-env-changed=CROSS_COMPILE");
+    let prefix = match (env::var("ARCH"), env::var("CROSS_COMPILE")) {
+        (Ok(a), Ok(p)) if a == linux_arch => p,
+        _ => prefix.to_string(),
+    };
+    Some(Arch {
+        dir,
+        cc: format!("{prefix}gcc"),
+        binutils: prefix,
+        cflags,
+        rust_target,
+        rustflags,
+        extra_sections,
+        config,
+    })
+}
+
+fn have(cc: &str) -> bool {
+    Command::new(cc)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
@@ -133,35 +245,46 @@ fn main() {
     println!("cargo:rerun-if-env-changed=STARRY_MODULE_CC");
     println!("cargo:rerun-if-env-changed=STARRY_RISCV64_CC");
     println!("cargo:rustc-check-cfg=cfg(riscv64_samples)");
+    println!("cargo:rustc-check-cfg=cfg(kernel_samples)");
     let host = Arch {
         dir: "",
         cc: env::var("STARRY_MODULE_CC").unwrap_or_else(|_| "gcc".into()),
-        binutils: "",
+        binutils: String::new(),
         cflags: X86_64_CFLAGS,
         rust_target: "x86_64-unknown-linux-gnu",
+        rustflags: &[],
         extra_sections: "",
         config: &["X86", "X86_64"],
     };
     let modules = samples(&manifest);
     build(&manifest, &out, &host, &modules);
     write_list(&out.join("samples.rs"), &modules, "sample");
-    // The riscv64 modules (for the ArceOS kernel under QEMU), when the
-    // Debian cross compiler is there.
-    let rv_cc = env::var("STARRY_RISCV64_CC").unwrap_or_else(|_| "riscv64-linux-gnu-gcc".into());
-    let have_rv = Command::new(&rv_cc)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if have_rv {
-        let rv = Arch {
-            dir: "riscv64",
-            cc: rv_cc,
-            binutils: "riscv64-linux-gnu-",
-            cflags: RISCV64_CFLAGS,
-            rust_target: "riscv64gc-unknown-none-elf",
-            extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
-            config: &["RISCV"],
-        };
+    // Built for a kernel (a bare-metal target): that architecture's
+    // modules, for its rootfs (`kernel::ALL`).
+    let target_arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {
+        let arch = arch_table(&target_arch)
+            .unwrap_or_else(|| panic!("no module build for the {target_arch} architecture"));
+        if !have(&arch.cc) {
+            panic!(
+                "{}: the {target_arch} module compiler is missing (ARCH=/CROSS_COMPILE= name another)",
+                arch.cc
+            );
+        }
+        let dir = out.join("kernel");
+        fs::create_dir_all(&dir).unwrap();
+        build(&manifest, &dir, &arch, &modules);
+        write_list(&dir.join("samples.rs"), &modules, "kmod");
+        println!("cargo:rustc-cfg=kernel_samples");
+        return;
+    }
+    // The riscv64 modules, for the host's tests of a foreign machine,
+    // when the Debian cross compiler is there.
+    let mut rv = arch_table("riscv64").unwrap();
+    if let Ok(cc) = env::var("STARRY_RISCV64_CC") {
+        rv.cc = cc;
+    }
+    if have(&rv.cc) {
         let dir = out.join("riscv64");
         fs::create_dir_all(&dir).unwrap();
         build(&manifest, &dir, &rv, &modules);
@@ -464,6 +587,8 @@ fn build(manifest: &Path, out: &Path, arch: &Arch, modules: &[Sample]) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let target = arch.rust_target;
+    let mut rustflags = vec!["-Cforce-unwind-tables=no"];
+    rustflags.extend(arch.rustflags);
     for m in modules.iter().filter(|m| !m.c) {
         let name = m.name;
         let dir = manifest.join("rust").join(name);
@@ -487,7 +612,7 @@ fn build(manifest: &Path, out: &Path, arch: &Arch, modules: &[Sample]) {
             .current_dir(&dir)
             .env("RUSTC", &rustc)
             .env("CARGO_TARGET_DIR", &target_dir)
-            .env("CARGO_ENCODED_RUSTFLAGS", "-Cforce-unwind-tables=no")
+            .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"))
             .env("STARRY_VERMAGIC", VERMAGIC)
             .args([
                 "build",
