@@ -83,16 +83,12 @@ const AARCH64_CFLAGS: &[&str] = &[
 /// LoongArch: soft-float ABI (the kernel's), normal code model (calls are
 /// B26, +-128 MiB), no linker relaxation (the loader relocates each
 /// section on its own and does not implement R_LARCH_RELAX/ALIGN), no PIC.
-const LOONGARCH64_CFLAGS: &[&str] = &[
-    "-mabi=lp64s",
-    "-msoft-float",
-    "-mcmodel=normal",
-    "-mno-relax",
-    "-fno-pic",
-];
+const LOONGARCH64_CFLAGS: &[&str] = &["-mabi=lp64s", "-mcmodel=normal", "-mno-relax", "-fno-pic"];
 
 /// The same for the Rust modules (the target's default is the medium code
-/// model, whose calls are R_LARCH_CALL36, which the loader lacks).
+/// model, whose calls are R_LARCH_CALL36, which the loader lacks). The
+/// prebuilt `core` has them too: `core` is rebuilt with these flags
+/// (`-Zbuild-std`, the pinned nightly's rust-src).
 const LOONGARCH64_RUSTFLAGS: &[&str] = &["-Ccode-model=small", "-Ctarget-feature=-relax"];
 
 fn run(cmd: &mut Command) {
@@ -607,6 +603,10 @@ fn build(manifest: &Path, out: &Path, arch: &Arch, modules: &[Sample]) {
             {
                 cmd.env_remove(k);
             }
+        }
+        if !arch.rustflags.is_empty() {
+            // Flags that change code generation must reach `core` too.
+            cmd.arg("-Zbuild-std=core");
         }
         run(cmd
             .current_dir(&dir)
