@@ -9,7 +9,16 @@
 //! (CALL26/B26 reach), and on loongarch64 is the direct-map window, which
 //! bypasses the page tables (no W^X there). Pages `map_alloc`ed into the
 //! kernel address space next to the image are within reach of every kernel
-//! function and protected by the page tables on every architecture.
+//! function and protected by the page tables.
+//!
+//! Except on loongarch64, which does what StarryOS does there: module pages
+//! come from the allocator, in the direct-map window, out of B26 reach (the
+//! loader's PLT entries make the calls) and with no page-level permissions
+//! ([`PAGE_TABLE_PROTECTION`] is false). Mappings that ax-mm 0.8.4 makes in
+//! the kernel address space under QEMU 7.2's loongarch64 virt board do not
+//! reliably reach the physical page they name (a write through a fresh
+//! mapping lands elsewhere and corrupts the heap), so a module area cannot
+//! be used there yet.
 //!
 //! An ArceOS kernel has no runtime symbol table (it links with
 //! --gc-sections): kallsyms here is the table of exported kernel symbols.
@@ -17,6 +26,8 @@
 use alloc::boxed::Box;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+#[cfg(target_arch = "loongarch64")]
+use ax_alloc::{UsageKind, global_allocator};
 use ax_hal::paging::MappingFlags;
 use ax_kspin::SpinRaw;
 use ax_memory_addr::{VirtAddr, VirtAddrRange};
@@ -72,7 +83,30 @@ pub fn module_area() -> VirtAddrRange {
     VirtAddrRange::from_start_size(VirtAddr::from(lo), MODULE_AREA_SIZE)
 }
 
+/// Whether module page protections are the page tables' (W^X enforced):
+/// false on loongarch64, where module memory is in the direct-map window.
+pub const PAGE_TABLE_PROTECTION: bool = !cfg!(target_arch = "loongarch64");
+
 impl Platform for ArceosPlatform {
+    #[cfg(target_arch = "loongarch64")]
+    fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
+        let addr = global_allocator()
+            .alloc_pages(pages, PAGE_SIZE, UsageKind::Global)
+            .ok()?;
+        // SAFETY: the allocator just handed us these pages; zero them, as
+        // module memory (.bss, the GOT) must start zeroed.
+        unsafe { core::ptr::write_bytes(addr as *mut u8, 0, pages * PAGE_SIZE) };
+        self.pages.fetch_add(pages, Ordering::Relaxed);
+        Some(addr)
+    }
+
+    #[cfg(target_arch = "loongarch64")]
+    unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
+        global_allocator().dealloc_pages(addr, pages, UsageKind::Global);
+        self.pages.fetch_sub(pages, Ordering::Relaxed);
+    }
+
+    #[cfg(not(target_arch = "loongarch64"))]
     fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
         let size = pages.checked_mul(PAGE_SIZE)?;
         let area = module_area();
@@ -89,6 +123,7 @@ impl Platform for ArceosPlatform {
         Some(va.as_usize())
     }
 
+    #[cfg(not(target_arch = "loongarch64"))]
     unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
         // Unmapping returns the frames to the allocator; their linear-map
         // alias was never re-protected.
@@ -115,6 +150,13 @@ impl Platform for ArceosPlatform {
         }
         if prot.exec {
             flags |= MappingFlags::EXECUTE;
+        }
+        // The direct-map window has no page-level permissions: nothing to
+        // change (PAGE_TABLE_PROTECTION says so; the kernel's W^X checks
+        // report it as not enforced).
+        if cfg!(target_arch = "loongarch64") {
+            let _ = flags;
+            return true;
         }
         // Never print while holding the address-space lock (KERNEL.md).
         let ok = ax_mm::kernel_aspace()
