@@ -16,7 +16,11 @@
 //!   `OUT_DIR/riscv64`) built with `make -C kbuild M=... modules`, and
 //!   the x86_64 ones are installed with `make modules_install` + depmod
 //!   into `OUT_DIR/root/lib/modules/<release>/`, the module tree the
-//!   kernel's rootfs holds.
+//!   kernel's rootfs holds;
+//! - compiled for a kernel (a bare-metal target: riscv64, x86_64, aarch64
+//!   or loongarch64), the samples are also built, the same way, for that
+//!   kernel's architecture into `OUT_DIR/kernel` (`kernel::ALL`,
+//!   `cfg(kernel_samples)`).
 
 use std::collections::BTreeMap;
 use std::env;
@@ -37,13 +41,23 @@ struct Arch {
     names: &'static [&'static str],
     /// CROSS_COMPILE when building on another machine (Debian's cross gcc).
     cross_compile: &'static str,
-    /// Where this architecture's samples are built, under OUT_DIR ("" for
-    /// the host's x86_64 modules), and the environment variable naming
-    /// another compiler for them.
-    sample_dir: &'static str,
+    /// Where this architecture's samples are built for the host's tests,
+    /// under OUT_DIR ("" for the host's x86_64 modules; None: built only
+    /// for a kernel of this architecture), and the environment variable
+    /// naming another compiler for them.
+    sample_dir: Option<&'static str>,
     cc_env: &'static str,
     cflags: &'static [&'static str],
     rust_target: &'static str,
+    /// The Rust target of the modules of a kernel of this architecture
+    /// (bare metal), when it is not `rust_target` (x86_64's host target).
+    kernel_rust_target: Option<&'static str>,
+    /// The architecture's flags for the Rust modules.
+    rustflags: &'static [&'static str],
+    /// Rebuild `core` with `rustflags` (`-Zbuild-std=core`, the pinned
+    /// nightly's rust-src): flags that change code generation must reach
+    /// the prebuilt `core` too.
+    build_std: bool,
     /// Link the whole Rust staticlib (x86_64), or only the members the
     /// module needs (bare-metal targets, whose compiler-rt objects carry
     /// another float ABI tag that ld refuses to merge).
@@ -61,7 +75,7 @@ const ARCHES: &[Arch] = &[
         srcarch: "x86",
         names: &["x86_64", "x86"],
         cross_compile: "x86_64-linux-gnu-",
-        sample_dir: "",
+        sample_dir: Some(""),
         cc_env: "STARRY_MODULE_CC",
         cflags: &[
             "-mno-red-zone",
@@ -70,6 +84,11 @@ const ARCHES: &[Arch] = &[
             "-fcf-protection=none",
         ],
         rust_target: "x86_64-unknown-linux-gnu",
+        // The kernel's x86_64 modules: Rust for the bare-metal target
+        // (soft float, no red zone), only the archive members they need.
+        kernel_rust_target: Some("x86_64-unknown-none"),
+        rustflags: &[],
+        build_std: false,
         rust_whole_archive: true,
         extra_sections: "",
         config: &["X86", "X86_64"],
@@ -81,7 +100,7 @@ const ARCHES: &[Arch] = &[
         srcarch: "riscv",
         names: &["riscv", "riscv64"],
         cross_compile: "riscv64-linux-gnu-",
-        sample_dir: "riscv64",
+        sample_dir: Some("riscv64"),
         cc_env: "STARRY_RISCV64_CC",
         cflags: &[
             "-march=rv64gc",
@@ -92,9 +111,58 @@ const ARCHES: &[Arch] = &[
             "-fno-pie",
         ],
         rust_target: "riscv64gc-unknown-none-elf",
+        kernel_rust_target: None,
+        rustflags: &[],
+        build_std: false,
         rust_whole_archive: false,
         extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.got.plt 0 : { BYTE(0) }\n",
         config: &["RISCV"],
+    },
+    // AArch64: no FP/SIMD registers in kernel code, no calls to libgcc's
+    // out-of-line atomics, no PIE (Linux's arm64 flags); small code model
+    // (ADRP: +-4 GiB, the module area is within 128 MiB of the kernel).
+    Arch {
+        srcarch: "arm64",
+        names: &["arm64", "aarch64"],
+        cross_compile: "aarch64-linux-gnu-",
+        sample_dir: None,
+        cc_env: "STARRY_AARCH64_CC",
+        cflags: &[
+            "-mgeneral-regs-only",
+            "-mno-outline-atomics",
+            "-mbranch-protection=none",
+            "-mcmodel=small",
+            "-fno-pie",
+        ],
+        rust_target: "aarch64-unknown-none-softfloat",
+        kernel_rust_target: None,
+        rustflags: &[],
+        build_std: false,
+        rust_whole_archive: false,
+        extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n",
+        config: &["ARM64"],
+    },
+    // LoongArch: soft-float ABI (the kernel's), normal code model (calls
+    // are B26, +-128 MiB), no linker relaxation (the loader relocates each
+    // section on its own and does not implement R_LARCH_RELAX/ALIGN), no
+    // PIC. The Rust modules likewise (the target's default is the medium
+    // code model, whose calls are R_LARCH_CALL36, which the loader lacks),
+    // with `core` rebuilt with those flags. Debian has no LoongArch C
+    // compiler: .ci/bin's loongarch64-linux-gnu-* stand in (zig).
+    Arch {
+        srcarch: "loongarch",
+        names: &["loongarch", "loongarch64"],
+        cross_compile: "loongarch64-linux-gnu-",
+        sample_dir: None,
+        cc_env: "STARRY_LOONGARCH64_CC",
+        cflags: &["-mabi=lp64s", "-mcmodel=normal", "-mno-relax", "-fno-pic"],
+        rust_target: "loongarch64-unknown-none-softfloat",
+        kernel_rust_target: None,
+        rustflags: &["-Ccode-model=small", "-Ctarget-feature=-relax"],
+        build_std: true,
+        rust_whole_archive: false,
+        extra_sections: "\t.plt 0 : { BYTE(0) }\n\t.got 0 : { BYTE(0) }\n\t.plt.idx 0 : { BYTE(0) }\n",
+        config: &["LOONGARCH"],
     },
 ];
 
@@ -138,23 +206,49 @@ fn main() {
         println!("cargo:rerun-if-env-changed={}", a.cc_env);
     }
     println!("cargo:rustc-check-cfg=cfg(riscv64_samples)");
+    println!("cargo:rustc-check-cfg=cfg(kernel_samples)");
     need("make", "make");
     need("depmod", "kmod");
     let kbuild = assemble_kbuild(&manifest, &out);
     println!("cargo:rustc-env=STARRY_KBUILD_DIR={}", kbuild.display());
     let modules = samples(&manifest);
+    // Compiled for a kernel (a bare-metal target): its architecture's
+    // modules, for its rootfs (`kernel::ALL`); the host's modules below
+    // are still built (the crate's constants), the other ones not.
+    let for_kernel = env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none");
+    if for_kernel {
+        let target_arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+        let arch = ARCHES
+            .iter()
+            .find(|a| a.names.contains(&target_arch.as_str()))
+            .unwrap_or_else(|| panic!("no module build for the {target_arch} architecture"));
+        let cc = compiler(arch);
+        if !have(&cc) {
+            panic!(
+                "{cc}: the {target_arch} module compiler is missing ({} names another)",
+                arch.cc_env
+            );
+        }
+        let dir = out.join("kernel");
+        fs::create_dir_all(&dir).unwrap();
+        build_samples(&manifest, &kbuild, &dir, arch, &cc, &modules, true);
+        write_list(&dir.join("samples.rs"), &modules, "kmod");
+        println!("cargo:rustc-cfg=kernel_samples");
+    }
     // The host's modules, then each other architecture whose compiler is
-    // there (riscv64: for the ArceOS kernel under QEMU).
+    // there (riscv64: the host's tests of a foreign machine).
     for arch in ARCHES {
-        let host = arch.sample_dir.is_empty();
-        let cc = env::var(arch.cc_env)
-            .unwrap_or_else(|_| format!("{}gcc", if host { "" } else { arch.cross_compile }));
-        if !host && !have(&cc) {
+        let Some(sample_dir) = arch.sample_dir else {
+            continue;
+        };
+        let host = sample_dir.is_empty();
+        let cc = compiler(arch);
+        if !host && (for_kernel || !have(&cc)) {
             continue;
         }
-        let dir = out.join(arch.sample_dir);
+        let dir = out.join(sample_dir);
         fs::create_dir_all(&dir).unwrap();
-        build_samples(&manifest, &kbuild, &dir, arch, &cc, &modules);
+        build_samples(&manifest, &kbuild, &dir, arch, &cc, &modules, false);
         if host {
             write_list(&dir.join("samples.rs"), &modules, "sample");
             install(&kbuild, &dir, &out.join("root"), arch, &modules);
@@ -163,6 +257,14 @@ fn main() {
             println!("cargo:rustc-cfg=riscv64_samples");
         }
     }
+}
+
+/// The C compiler of an architecture's modules: its `cc_env`, else gcc
+/// (the host's) or `<CROSS_COMPILE>gcc`.
+fn compiler(arch: &Arch) -> String {
+    let host = arch.sample_dir == Some("");
+    env::var(arch.cc_env)
+        .unwrap_or_else(|_| format!("{}gcc", if host { "" } else { arch.cross_compile }))
 }
 
 /// One sample module of `src/samples.rs`.
@@ -210,7 +312,8 @@ fn samples(manifest: &Path) -> Vec<Sample> {
 }
 
 /// The constants of src/lib.rs: one per module with `ALL` in load order
-/// (`sample`), or only `ALL` (`rv`, the riscv64 copies).
+/// (`sample`), or only `ALL` (`rv`, the riscv64 copies; `kmod`, the
+/// kernel's architecture's).
 fn write_list(path: &Path, modules: &[Sample], mac: &str) {
     let mut text = String::from("// generated by sample-modules/build.rs from src/samples.rs\n");
     let mut all = String::new();
@@ -323,11 +426,7 @@ fn arch_dir(manifest: &Path, kbuild: &Path, arch: &Arch) {
         autoconf.push_str(&format!("#define CONFIG_{c} 1\n"));
     }
     fs::write(dir.join("include/generated/autoconf.h"), autoconf).unwrap();
-    let (link, link_end) = if arch.rust_whole_archive {
-        ("--whole-archive", "--no-whole-archive")
-    } else {
-        ("-u rust_eh_personality", "")
-    };
+    let (link, link_end) = rust_link(arch.rust_whole_archive);
     fs::write(
         dir.join("Makefile"),
         format!(
@@ -336,9 +435,18 @@ fn arch_dir(manifest: &Path, kbuild: &Path, arch: &Arch) {
              KBUILD_RUST_TARGET := {}\n\
              KBUILD_RUST_LINK := {link}\n\
              KBUILD_RUST_LINK_END := {link_end}\n\
-             export KBUILD_RUST_TARGET KBUILD_RUST_LINK KBUILD_RUST_LINK_END\n",
+             KBUILD_RUSTFLAGS := {}\n\
+             KBUILD_CARGO_FLAGS := {}\n\
+             export KBUILD_RUST_TARGET KBUILD_RUST_LINK KBUILD_RUST_LINK_END\n\
+             export KBUILD_RUSTFLAGS KBUILD_CARGO_FLAGS\n",
             arch.cflags.join(" "),
-            arch.rust_target
+            arch.rust_target,
+            arch.rustflags.join(" "),
+            if arch.build_std {
+                "-Zbuild-std=core"
+            } else {
+                ""
+            },
         ),
     )
     .unwrap();
@@ -348,6 +456,19 @@ fn arch_dir(manifest: &Path, kbuild: &Path, arch: &Arch) {
         arch,
         &dir.join("module_rust.lds"),
     );
+}
+
+/// How a Rust module's staticlib is linked: whole (x86_64's host target),
+/// or only the members the module needs (bare-metal targets, whose
+/// compiler-rt objects carry another float ABI tag that ld refuses to
+/// merge; the module's own object is pulled in by its always-defined
+/// global).
+fn rust_link(whole: bool) -> (&'static str, &'static str) {
+    if whole {
+        ("--whole-archive", "--no-whole-archive")
+    } else {
+        ("-u rust_eh_personality", "")
+    }
 }
 
 /// The kernel's exports, as Module.symvers lines: the names of the
@@ -495,14 +616,15 @@ fn make(kbuild: &Path) -> Command {
 /// The ARCH=, CROSS_COMPILE= and CC= of one architecture's build.
 fn arch_args(cmd: &mut Command, arch: &Arch, cc: &str) {
     cmd.arg(format!("ARCH={}", arch.names[0]));
-    if !arch.sample_dir.is_empty() {
+    if arch.sample_dir != Some("") {
         cmd.arg(format!("CROSS_COMPILE={}", arch.cross_compile));
     }
     cmd.arg(format!("CC={cc}"));
 }
 
 /// Builds the samples as the external module tree `dir`: a Kbuild file
-/// listing them, links to their sources, `make modules`.
+/// listing them, links to their sources, `make modules`; `for_kernel`:
+/// with the Rust target of a kernel of that architecture.
 fn build_samples(
     manifest: &Path,
     kbuild: &Path,
@@ -510,6 +632,7 @@ fn build_samples(
     arch: &Arch,
     cc: &str,
     modules: &[Sample],
+    for_kernel: bool,
 ) {
     let mut kb = String::from(
         "# generated by sample-modules/build.rs from src/samples.rs\nccflags-y := -Werror\n",
@@ -536,6 +659,12 @@ fn build_samples(
     fs::write(dir.join("Kbuild"), kb).unwrap();
     let mut cmd = make(kbuild);
     arch_args(&mut cmd, arch, cc);
+    if let Some(target) = arch.kernel_rust_target.filter(|_| for_kernel) {
+        let (link, link_end) = rust_link(false);
+        cmd.arg(format!("KBUILD_RUST_TARGET={target}"))
+            .arg(format!("KBUILD_RUST_LINK={link}"))
+            .arg(format!("KBUILD_RUST_LINK_END={link_end}"));
+    }
     // The samples are the kernel's own modules (intree=Y). One of them
     // (proprietary) uses a GPL-only export on purpose, to show the
     // loader refusing it: modpost warns instead of failing, and any

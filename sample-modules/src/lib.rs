@@ -4,7 +4,9 @@
 //! Each module is available as its path on disk and as embedded bytes;
 //! which modules there are is `src/samples.rs`.
 //! When Debian's riscv64 cross compiler is installed, the same modules are
-//! also built for riscv64 ([`riscv64`], for the ArceOS kernel under QEMU).
+//! also built for riscv64 ([`riscv64`]). Compiled into a kernel (a
+//! bare-metal target), the crate also has them for that kernel's
+//! architecture ([`kernel`]).
 #![no_std]
 
 // RELEASE and VERMAGIC, the kernel's (src/version.rs): every sample module
@@ -62,6 +64,27 @@ include!(concat!(env!("OUT_DIR"), "/installed.rs"));
 /// The Kbuild directory (`make -C KBUILD_DIR M=$PWD modules`): the one the
 /// samples were built with; `/lib/modules/<release>/build` in the sandbox.
 pub const KBUILD_DIR: &str = env!("STARRY_KBUILD_DIR");
+
+/// The same modules built for the architecture of the kernel this crate
+/// is compiled into (a bare-metal target: riscv64, x86_64, aarch64 or
+/// loongarch64), for that kernel's rootfs.
+#[cfg(kernel_samples)]
+pub mod kernel {
+    use super::SampleModule;
+
+    macro_rules! kmod {
+        ($name:literal) => {
+            SampleModule {
+                name: $name,
+                path: concat!(env!("OUT_DIR"), "/kernel/", $name, ".ko"),
+                bytes: include_bytes!(concat!(env!("OUT_DIR"), "/kernel/", $name, ".ko")),
+            }
+        };
+    }
+
+    // ALL, for the kernel's architecture.
+    include!(concat!(env!("OUT_DIR"), "/kernel/samples.rs"));
+}
 
 /// Looks a sample module up by name.
 pub fn by_name(name: &str) -> Option<SampleModule> {

@@ -4,8 +4,12 @@
 pub const ET_REL: u16 = 1;
 /// x86_64.
 pub const EM_X86_64: u16 = 62;
+/// AArch64.
+pub const EM_AARCH64: u16 = 183;
 /// RISC-V.
 pub const EM_RISCV: u16 = 243;
+/// LoongArch.
+pub const EM_LOONGARCH: u16 = 258;
 /// Section types.
 pub const SHT_NULL: u32 = 0;
 /// Program data.

@@ -18,6 +18,7 @@ const UNIQUE: &[&str] = &[
     ".got",
     ".plt",
     ".got.plt",
+    ".plt.idx",
 ];
 
 /// Where the sections found by name are, if present.

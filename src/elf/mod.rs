@@ -39,8 +39,19 @@ pub const HOST_MACHINE: u16 = EM_X86_64;
 /// The machine this kernel relocates for.
 #[cfg(target_arch = "riscv64")]
 pub const HOST_MACHINE: u16 = EM_RISCV;
-#[cfg(not(any(target_arch = "x86_64", target_arch = "riscv64")))]
-compile_error!("starry-kmod relocates modules for x86_64 and riscv64 only");
+/// The machine this kernel relocates for.
+#[cfg(target_arch = "aarch64")]
+pub const HOST_MACHINE: u16 = EM_AARCH64;
+/// The machine this kernel relocates for.
+#[cfg(target_arch = "loongarch64")]
+pub const HOST_MACHINE: u16 = EM_LOONGARCH;
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "riscv64",
+    target_arch = "aarch64",
+    target_arch = "loongarch64"
+)))]
+compile_error!("starry-kmod relocates modules for x86_64, riscv64, aarch64 and loongarch64 only");
 
 /// Sections kmod-loader never allocates even when SHF_ALLOC.
 const LOADER_SKIPS: &[&str] = &[".note", ".modinfo", "__version"];
@@ -117,6 +128,13 @@ pub struct CheckedElf {
     /// How many GOTPCREL relocations it has (x86_64: kmod-loader sizes
     /// `.got` by them).
     pub gotpcrel: usize,
+    /// AArch64: how many CALL26/JUMP26 relocations of executable sections
+    /// it has (kmod-loader sizes `.plt` when there are any).
+    pub a64_plts: usize,
+    /// AArch64: how many ADR_GOT_PAGE/LD64_GOT_LO12_NC relocations of
+    /// executable sections it has (kmod-loader sizes `.got` when there are
+    /// any).
+    pub a64_gots: usize,
 }
 
 impl CheckedElf {
@@ -189,8 +207,7 @@ pub fn loader_allocates(s: &Section) -> bool {
 pub fn check(data: &[u8]) -> KResult<CheckedElf> {
     let image = Image(data);
     let id = identify(image).map_err(|e| from("module", e))?;
-    let (this_module, symbols, gotpcrel) =
-        check_named(image, &id).map_err(|e| from(&id.name, e))?;
+    let (this_module, symbols, counts) = check_named(image, &id).map_err(|e| from(&id.name, e))?;
     Ok(CheckedElf {
         sections: id.sections,
         symbols,
@@ -198,7 +215,9 @@ pub fn check(data: &[u8]) -> KResult<CheckedElf> {
         name: id.name,
         this_module,
         param: id.index.param,
-        gotpcrel,
+        gotpcrel: counts.gotpcrel,
+        a64_plts: counts.a64_plts,
+        a64_gots: counts.a64_gots,
     })
 }
 
@@ -230,12 +249,15 @@ fn identify(image: Image<'_>) -> KResult<Identified> {
 }
 
 /// The steps after `.modinfo`: `struct module` and `__param`, the symbols,
-/// the relocations (returning how many are GOTPCREL).
-fn check_named(image: Image<'_>, id: &Identified) -> KResult<(usize, Vec<Symbol>, usize)> {
+/// the relocations (returning the counts the loader sizes GOT/PLT by).
+fn check_named(
+    image: Image<'_>,
+    id: &Identified,
+) -> KResult<(usize, Vec<Symbol>, relocs::RelocCounts)> {
     let this_module = index::module_sections(&id.sections, &id.index)?;
     let symtab = symbols::symbol_table(image, &id.shdrs)?;
     let symbols = symbols::symbols(image, &symtab, &id.sections)?;
-    let gotpcrel = relocs::Relocations {
+    let counts = relocs::Relocations {
         image,
         machine: id.ehdr.e_machine,
         shdrs: &id.shdrs,
@@ -244,7 +266,7 @@ fn check_named(image: Image<'_>, id: &Identified) -> KResult<(usize, Vec<Symbol>
         symbols: &symbols,
     }
     .check()?;
-    Ok((this_module, symbols, gotpcrel))
+    Ok((this_module, symbols, counts))
 }
 
 /// The error as a whole log line: `who: message`, errno kept.

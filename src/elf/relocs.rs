@@ -31,8 +31,39 @@ fn reloc_width(machine: u16, r_type: u32) -> Option<usize> {
             34 | 38 | 55 | 44 | 45 | 46 => Some(2), // ADD16, SUB16, SET16, RVC_*
             _ => None,
         },
+        EM_AARCH64 => match r_type {
+            0 | 256 => Some(0),               // NONE
+            257 | 260 => Some(8),             // ABS64, PREL64
+            258 | 261 => Some(4),             // ABS32, PREL32
+            259 | 262 => Some(2),             // ABS16, PREL16
+            263..=280 | 282..=293 => Some(4), // MOVW_*, LD_PREL_LO19, ADR*, LDST*, branches
+            299 | 311 | 312 => Some(4),       // LDST128_ABS_LO12_NC, ADR_GOT_PAGE, LD64_GOT_LO12_NC
+            _ => None,
+        },
+        // What kmod-loader implements without its unimplemented!() arms;
+        // the old stack-machine (SOP_*) types, which binutils >= 2.40 and
+        // LLVM never emit, and RELAX/ALIGN (build with -mno-relax) are refused.
+        EM_LOONGARCH => match r_type {
+            0 | 20 | 21 => Some(0),       // NONE, MARK_LA, MARK_PCREL
+            1 | 50 | 55 | 99 => Some(4),  // 32, ADD32, SUB32, 32_PCREL
+            2 | 51 | 56 | 109 => Some(8), // 64, ADD64, SUB64, 64_PCREL
+            66 | 71..=76 => Some(4),      // B26, PCALA_*, PCALA64_*, GOT_PC_HI20/LO12
+            _ => None,
+        },
         _ => None,
     }
+}
+
+/// The relocation counts kmod-loader sizes GOT and PLT sections by.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct RelocCounts {
+    /// x86_64 GOTPCREL relocations.
+    pub(super) gotpcrel: usize,
+    /// AArch64 CALL26/JUMP26 relocations of executable sections.
+    pub(super) a64_plts: usize,
+    /// AArch64 ADR_GOT_PAGE/LD64_GOT_LO12_NC relocations of executable
+    /// sections.
+    pub(super) a64_gots: usize,
 }
 
 /// What the relocation step reads: the checked image so far.
@@ -52,28 +83,37 @@ pub(super) struct Relocations<'a> {
 }
 
 impl Relocations<'_> {
-    /// Every RELA section; returns the number of GOTPCREL relocations.
+    /// Every RELA section; returns the counts of the relocations the
+    /// loader sizes GOT and PLT sections by (x86_64 GOTPCREL; AArch64
+    /// CALL26/JUMP26 and GOT relocations of executable sections).
     ///
     /// Checks, besides [`Self::section`] and [`Self::entry`] for each:
     /// - GOTPCREL relocations have a `.got` for the loader to fill.
-    pub(super) fn check(&self) -> KResult<usize> {
-        let mut gotpcrel = 0;
+    pub(super) fn check(&self) -> KResult<RelocCounts> {
+        let mut counts = RelocCounts::default();
         for (ri, sh) in self.shdrs.iter().enumerate() {
             if sh.sh_type != SHT_RELA || !self.section(ri, sh)? {
                 continue;
             }
+            let exec = self.sections[sh.sh_info as usize].flags & SHF_EXECINSTR != 0;
             for k in 0..sh.sh_size / Elf64Rela::SIZE as u64 {
                 let rela: Elf64Rela = self.image.entry(sh.sh_offset, k)?;
                 let writes = self.entry(ri, k, &rela)?;
-                if writes && self.machine == EM_X86_64 && rela.r_type() == GOTPCREL_X86 {
-                    gotpcrel += 1;
+                if !writes {
+                    continue;
+                }
+                match (self.machine, rela.r_type()) {
+                    (EM_X86_64, GOTPCREL_X86) => counts.gotpcrel += 1,
+                    (EM_AARCH64, 282 | 283) if exec => counts.a64_plts += 1,
+                    (EM_AARCH64, 311 | 312) if exec => counts.a64_gots += 1,
+                    _ => {}
                 }
             }
         }
-        if gotpcrel > 0 && !self.sections.iter().any(|s| s.name == ".got") {
+        if counts.gotpcrel > 0 && !self.sections.iter().any(|s| s.name == ".got") {
             return Err(bad("GOTPCREL relocations but no .got section"));
         }
-        Ok(gotpcrel)
+        Ok(counts)
     }
 
     /// RELA section `ri`; whether its entries are applied (its target is

@@ -24,7 +24,10 @@ pub struct PlannedAlloc {
 /// What kmod-loader 0.3.1 allocates for a checked image, in its order
 /// (section order), after its arch adjustments: on x86_64 it sizes `.got`
 /// by the GOTPCREL relocations (8 bytes each); on
-/// riscv64 its arch code sizes `.got`, `.plt` and `.got.plt` itself. It
+/// riscv64 its arch code sizes `.got`, `.plt` and `.got.plt` itself, on
+/// loongarch64 `.got`, `.plt` and `.plt.idx`, on aarch64 `.plt` (when
+/// there are CALL26/JUMP26 relocations in executable sections) and `.got`
+/// (when there are GOT relocations there). It
 /// skips sections it does not allocate and empty ones.
 pub fn plan_allocations(elf: &CheckedElf) -> Vec<PlannedAlloc> {
     let (machine, sections, gotpcrel) = (HOST_MACHINE, &elf.sections, elf.gotpcrel);
@@ -34,6 +37,9 @@ pub fn plan_allocations(elf: &CheckedElf) -> Vec<PlannedAlloc> {
         let frobbed = match machine {
             EM_X86_64 if Some(i) == got && gotpcrel > 0 => Some(Some(gotpcrel * 8)),
             EM_RISCV if matches!(s.name.as_str(), ".got" | ".plt" | ".got.plt") => Some(None),
+            EM_LOONGARCH if matches!(s.name.as_str(), ".got" | ".plt" | ".plt.idx") => Some(None),
+            EM_AARCH64 if s.name == ".plt" && elf.a64_plts > 0 => Some(None),
+            EM_AARCH64 if s.name == ".got" && elf.a64_gots > 0 => Some(None),
             _ => None,
         };
         match frobbed {

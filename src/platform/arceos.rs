@@ -1,6 +1,24 @@
-//! The ArceOS backend: module pages from ax-alloc, protection changes
-//! through ax-mm's kernel address space, TLB and I-cache flushes from
-//! ax-hal, the console through ax-hal.
+//! The ArceOS backend: module pages mapped in a module area beside the
+//! kernel image (Linux's MODULES_VADDR), protection changes through ax-mm's
+//! kernel address space, TLB and I-cache flushes from ax-hal, the console
+//! through ax-hal.
+//!
+//! Why an area of its own: the pages ax-alloc hands out live in the linear
+//! map, which on x86_64 (0xffff8000...) is more than 2 GiB from the kernel
+//! text (PC32/PLT32 reach), on aarch64 and loongarch64 more than 128 MiB
+//! (CALL26/B26 reach), and on loongarch64 is the direct-map window, which
+//! bypasses the page tables (no W^X there). Pages `map_alloc`ed into the
+//! kernel address space next to the image are within reach of every kernel
+//! function and protected by the page tables.
+//!
+//! Except on loongarch64, which does what StarryOS does there: module pages
+//! come from the allocator, in the direct-map window, out of B26 reach (the
+//! loader's PLT entries make the calls) and with no page-level permissions
+//! ([`PAGE_TABLE_PROTECTION`] is false). Mappings that ax-mm 0.8.4 makes in
+//! the kernel address space under QEMU 7.2's loongarch64 virt board do not
+//! reliably reach the physical page they name (a write through a fresh
+//! mapping lands elsewhere and corrupts the heap), so a module area cannot
+//! be used there yet.
 //!
 //! An ArceOS kernel has no runtime symbol table (it links with
 //! --gc-sections): kallsyms here is the table of exported kernel symbols.
@@ -8,10 +26,11 @@
 use alloc::boxed::Box;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
+#[cfg(target_arch = "loongarch64")]
 use ax_alloc::{UsageKind, global_allocator};
 use ax_hal::paging::MappingFlags;
 use ax_kspin::SpinRaw;
-use ax_memory_addr::VirtAddr;
+use ax_memory_addr::{VirtAddr, VirtAddrRange};
 
 use super::{PAGE_SIZE, Platform, Prot};
 use crate::symbols::{KernelSymbol, KernelSymbols};
@@ -124,7 +143,43 @@ fn current_sp() -> usize {
     &probe as *const u8 as usize
 }
 
+unsafe extern "C" {
+    // The kernel image's bounds, from ArceOS's linker script.
+    static _skernel: u8;
+    static _ekernel: u8;
+}
+
+const MIB: usize = 1 << 20;
+/// Size of the module area. Every byte of it is within 64 MiB plus the
+/// image's size of every kernel function: inside the +-128 MiB of an
+/// AArch64 CALL26/JUMP26 or LoongArch B26 branch (for a kernel image of
+/// less than 64 MiB), and the +-2 GiB of an x86_64 PC32/PLT32.
+pub const MODULE_AREA_SIZE: usize = 64 * MIB;
+
+/// The module area: `MODULE_AREA_SIZE` bytes beside the kernel image.
+/// x86_64 puts it above the image, as Linux's MODULES_VADDR, so that it
+/// stays in the top 2 GiB where sign-extended 32-bit absolute addresses
+/// (R_X86_64_32S) also reach; the others put it just below the image
+/// (above it, the linear map of the RAM after the image is in the way on
+/// riscv64).
+pub fn module_area() -> VirtAddrRange {
+    // Only the addresses of the linker-defined symbols are taken.
+    let (start, end) = (&raw const _skernel as usize, &raw const _ekernel as usize);
+    let two_mib = 2 * MIB;
+    let lo = if cfg!(target_arch = "x86_64") {
+        end.next_multiple_of(two_mib)
+    } else {
+        (start & !(two_mib - 1)) - MODULE_AREA_SIZE
+    };
+    VirtAddrRange::from_start_size(VirtAddr::from(lo), MODULE_AREA_SIZE)
+}
+
+/// Whether module page protections are the page tables' (W^X enforced):
+/// false on loongarch64, where module memory is in the direct-map window.
+pub const PAGE_TABLE_PROTECTION: bool = !cfg!(target_arch = "loongarch64");
+
 impl Platform for ArceosPlatform {
+    #[cfg(target_arch = "loongarch64")]
     fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
         let addr = global_allocator()
             .alloc_pages(pages, PAGE_SIZE, UsageKind::Global)
@@ -136,9 +191,41 @@ impl Platform for ArceosPlatform {
         Some(addr)
     }
 
+    #[cfg(target_arch = "loongarch64")]
     unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
         global_allocator().dealloc_pages(addr, pages, UsageKind::Global);
         self.pages.fetch_sub(pages, Ordering::Relaxed);
+    }
+
+    #[cfg(not(target_arch = "loongarch64"))]
+    fn alloc_module_pages(&self, pages: usize) -> Option<usize> {
+        let size = pages.checked_mul(PAGE_SIZE)?;
+        let area = module_area();
+        let mut aspace = ax_mm::kernel_aspace().lock();
+        let va = aspace.find_free_area(area.start, size, area)?;
+        aspace
+            .map_alloc(va, size, MappingFlags::READ | MappingFlags::WRITE, true)
+            .ok()?;
+        drop(aspace);
+        // SAFETY: just mapped read-write and populated; zero them, as
+        // module memory (.bss, the GOT) must start zeroed.
+        unsafe { core::ptr::write_bytes(va.as_usize() as *mut u8, 0, size) };
+        self.pages.fetch_add(pages, Ordering::Relaxed);
+        Some(va.as_usize())
+    }
+
+    #[cfg(not(target_arch = "loongarch64"))]
+    unsafe fn free_module_pages(&self, addr: usize, pages: usize) {
+        // Unmapping returns the frames to the allocator; their linear-map
+        // alias was never re-protected.
+        let ok = ax_mm::kernel_aspace()
+            .lock()
+            .unmap(VirtAddr::from(addr), pages * PAGE_SIZE)
+            .is_ok();
+        let _ = ax_hal::cache::flush_tlb_range_all_cpus(VirtAddr::from(addr), pages * PAGE_SIZE);
+        if ok {
+            self.pages.fetch_sub(pages, Ordering::Relaxed);
+        }
     }
 
     unsafe fn protect(&self, addr: usize, len: usize, prot: Prot) -> bool {
@@ -155,6 +242,13 @@ impl Platform for ArceosPlatform {
         if prot.exec {
             flags |= MappingFlags::EXECUTE;
         }
+        // The direct-map window has no page-level permissions: nothing to
+        // change (PAGE_TABLE_PROTECTION says so; the kernel's W^X checks
+        // report it as not enforced).
+        if cfg!(target_arch = "loongarch64") {
+            let _ = flags;
+            return true;
+        }
         // Never print while holding the address-space lock (KERNEL.md).
         let ok = ax_mm::kernel_aspace()
             .lock()
@@ -165,6 +259,13 @@ impl Platform for ArceosPlatform {
     }
 
     fn flush(&self, addr: usize, len: usize) {
+        // AArch64's I-cache fetches through the point of unification: the
+        // D-cache lines holding freshly written code are cleaned to it
+        // first (a no-op elsewhere).
+        if let Ok(range) = ax_hal::cpu::cache::CacheRange::new(VirtAddr::from(addr), len) {
+            // SAFETY: the range is module memory this kernel mapped.
+            unsafe { ax_hal::cpu::cache::clean_dcache_range_to_pou(range) };
+        }
         let _ = ax_hal::cache::flush_tlb_range_all_cpus(VirtAddr::from(addr), len);
         ax_hal::cache::flush_icache_all_cpus();
     }

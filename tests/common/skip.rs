@@ -1,6 +1,6 @@
 //! Skip rules for the tests that need something of the machine: the
 //! sandbox (root or a user namespace, /dev/fuse, seccomp user
-//! notification, the kmod/busybox tools) or QEMU and the riscv64 cross
+//! notification, the kmod/busybox tools) or QEMU and an architecture's cross
 //! compiler. Such a test says why it cannot run and passes, unless CI asks
 //! for it (`STARRY_KMOD_REQUIRE_SANDBOX=1`, `STARRY_KMOD_REQUIRE_QEMU=1`),
 //! where not running is a failure.
@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 pub enum Needs {
     /// `starry-kmod run`, and the real tools it runs.
     Sandbox,
-    /// `qemu-system-riscv64` and the riscv64 toolchain.
+    /// QEMU and the toolchains of the kernel home (per architecture).
     Qemu,
 }
 

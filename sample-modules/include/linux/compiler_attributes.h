@@ -12,7 +12,12 @@
 #define __always_inline		inline __attribute__((__always_inline__))
 #define __cold			__attribute__((__cold__))
 #define __attribute_const__	__attribute__((__const__))
+/* GCC 9+ only: Clang has no __copy__ (Linux guards it the same way). */
+#if __has_attribute(__copy__)
 #define __copy(symbol)		__attribute__((__copy__(symbol)))
+#else
+#define __copy(symbol)
+#endif
 #define __deprecated
 #define __flatten		__attribute__((flatten))
 #define __gnu_inline		__attribute__((__gnu_inline__))
