@@ -350,17 +350,11 @@ fn modprobe_works_as_the_first_command() {
     run_script("firstmodprobe", &["modprobe", "lsmod"]);
 }
 
-/// make, gcc and binutils of the host in the sandbox: a Linux-style tree
-/// builds with a plain `make`, its modules load, install and modprobe.
-#[test]
-fn a_module_tree_builds_with_make_in_the_sandbox() {
-    for t in ["make", "gcc", "riscv64-linux-gnu-gcc"] {
-        if !installed(t) {
-            return skip(&format!("{t} is not installed"));
-        }
-    }
+/// A fresh copy of tests/kbuild/modules (a Linux-style module tree) in a
+/// temporary directory named for `what`, to build in.
+fn copy_module_tree(what: &str) -> std::path::PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/kbuild/modules");
-    let dir = std::env::temp_dir().join(format!("starry-sandbox-kbuild-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-{what}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
         Command::new("cp")
@@ -371,6 +365,19 @@ fn a_module_tree_builds_with_make_in_the_sandbox() {
             .unwrap()
             .success()
     );
+    dir
+}
+
+/// make, gcc and binutils of the host in the sandbox: a Linux-style tree
+/// builds with a plain `make`, its modules load, install and modprobe.
+#[test]
+fn a_module_tree_builds_with_make_in_the_sandbox() {
+    for t in ["make", "gcc", "riscv64-linux-gnu-gcc"] {
+        if !installed(t) {
+            return skip(&format!("{t} is not installed"));
+        }
+    }
+    let dir = copy_module_tree("kbuild");
     let Some(log) = run_script_with(
         "kbuild",
         &["modprobe", "depmod", "insmod", "rmmod", "lsmod", "modinfo"],
@@ -430,18 +437,7 @@ fn run_modules_adds_a_built_tree() {
             return skip(&format!("{t} is not installed"));
         }
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/kbuild/modules");
-    let dir = std::env::temp_dir().join(format!("starry-sandbox-modules-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(
-        Command::new("cp")
-            .arg("-r")
-            .arg(&src)
-            .arg(&dir)
-            .status()
-            .unwrap()
-            .success()
-    );
+    let dir = copy_module_tree("modules");
     let out = Command::new("make")
         .arg("-C")
         .arg(&dir)

@@ -131,16 +131,19 @@ pub fn signed(r: usize) -> isize {
     r as isize
 }
 
-/// `simple_read_from_buffer(to, count, ppos, from, available)`.
+/// The common part of simple_read_from_buffer and simple_write_to_buffer:
+/// at `*ppos` in a buffer of `available` bytes, `copy(pos, n)` moves up to
+/// `count` bytes and returns how many it could not; `*ppos` advances by
+/// what moved. EINVAL for a negative position, 0 at or past the end,
+/// EFAULT when nothing could be copied.
 ///
 /// # Safety
-/// `ppos` is valid; `from` holds `available` bytes.
-pub unsafe extern "C" fn kapi_simple_read_from_buffer(
-    to: *mut c_void,
-    count: usize,
+/// `ppos` is valid.
+unsafe fn simple_buffer_io(
     ppos: *mut i64,
-    from: *const c_void,
     available: usize,
+    count: usize,
+    copy: impl FnOnce(usize, usize) -> usize,
 ) -> isize {
     // SAFETY: per the contract.
     let pos = unsafe { *ppos };
@@ -152,14 +155,33 @@ pub unsafe extern "C" fn kapi_simple_read_from_buffer(
         return 0;
     }
     let n = count.min(available - pos);
-    // SAFETY: from + pos .. + n is inside `from`'s bytes.
-    let left = unsafe { kapi_copy_to_user(to, (from as *const u8).add(pos) as *const c_void, n) };
+    let left = copy(pos, n);
     if left == n {
         return -(Errno::EFAULT.code() as isize);
     }
-    // SAFETY: ppos per the contract.
+    // SAFETY: per the contract.
     unsafe { *ppos = (pos + n - left) as i64 };
     (n - left) as isize
+}
+
+/// `simple_read_from_buffer(to, count, ppos, from, available)`.
+///
+/// # Safety
+/// `ppos` is valid; `from` holds `available` bytes.
+pub unsafe extern "C" fn kapi_simple_read_from_buffer(
+    to: *mut c_void,
+    count: usize,
+    ppos: *mut i64,
+    from: *const c_void,
+    available: usize,
+) -> isize {
+    // SAFETY: ppos per the contract; from + pos .. + n lies inside `from`'s
+    // `available` bytes (pos + n <= available).
+    unsafe {
+        simple_buffer_io(ppos, available, count, |pos, n| {
+            kapi_copy_to_user(to, (from as *const u8).add(pos) as *const c_void, n)
+        })
+    }
 }
 
 /// `simple_write_to_buffer(to, available, ppos, from, count)`.
@@ -173,24 +195,13 @@ pub unsafe extern "C" fn kapi_simple_write_to_buffer(
     from: *const c_void,
     count: usize,
 ) -> isize {
-    // SAFETY: per the contract.
-    let pos = unsafe { *ppos };
-    if pos < 0 {
-        return -(Errno::EINVAL.code() as isize);
+    // SAFETY: ppos per the contract; to + pos .. + n lies inside `to`'s
+    // `available` bytes (pos + n <= available).
+    unsafe {
+        simple_buffer_io(ppos, available, count, |pos, n| {
+            kapi_copy_from_user((to as *mut u8).add(pos) as *mut c_void, from, n)
+        })
     }
-    let pos = pos as usize;
-    if pos >= available || count == 0 {
-        return 0;
-    }
-    let n = count.min(available - pos);
-    // SAFETY: to + pos .. + n is inside `to`.
-    let left = unsafe { kapi_copy_from_user((to as *mut u8).add(pos) as *mut c_void, from, n) };
-    if left == n {
-        return -(Errno::EFAULT.code() as isize);
-    }
-    // SAFETY: ppos per the contract.
-    unsafe { *ppos = (pos + n - left) as i64 };
-    (n - left) as isize
 }
 
 const SEEK_SET: c_int = 0;

@@ -83,6 +83,27 @@ fn free_buf(buf: *mut u8, size: usize) {
     }
 }
 
+/// Gives open file `f` a fresh seq_file over `op` (seq_open and
+/// single_open), with the opener's `private` data; returns 0.
+fn attach(f: &mut File, op: *const SeqOps, private: *mut c_void, owner: &Module) -> c_int {
+    let m = Box::new(SeqFile {
+        buf: core::ptr::null_mut(),
+        size: 0,
+        from: 0,
+        count: 0,
+        pad_until: 0,
+        index: 0,
+        read_pos: 0,
+        op,
+        poll_event: 0,
+        file: f as *const File,
+        private,
+        owner,
+    });
+    f.private_data = Box::into_raw(m) as usize;
+    0
+}
+
 impl SeqFile {
     fn owner(&self) -> &Module {
         // SAFETY: the open file holds the owner alive while the seq_file
@@ -306,22 +327,7 @@ pub unsafe extern "C" fn kapi_seq_open(file: *mut File, op: *const SeqOps) -> c_
     let Some(owner) = owner.filter(|o| ours(o)) else {
         return -Errno::EINVAL.code();
     };
-    let m = Box::new(SeqFile {
-        buf: core::ptr::null_mut(),
-        size: 0,
-        from: 0,
-        count: 0,
-        pad_until: 0,
-        index: 0,
-        read_pos: 0,
-        op,
-        poll_event: 0,
-        file,
-        private: core::ptr::null_mut(),
-        owner,
-    });
-    f.private_data = Box::into_raw(m) as usize;
-    0
+    attach(f, op, core::ptr::null_mut(), owner)
 }
 
 /// `seq_read(file, buf, size, ppos)`.
@@ -493,22 +499,7 @@ pub unsafe extern "C" fn kapi_single_open(
         next: single_next as *const () as usize,
         show,
     }));
-    let m = Box::new(SeqFile {
-        buf: core::ptr::null_mut(),
-        size: 0,
-        from: 0,
-        count: 0,
-        pad_until: 0,
-        index: 0,
-        read_pos: 0,
-        op: ops,
-        poll_event: 0,
-        file,
-        private: data,
-        owner,
-    });
-    f.private_data = Box::into_raw(m) as usize;
-    0
+    attach(f, ops, data, owner)
 }
 
 /// `single_open_size(file, show, data, size)`: the buffer's first size.
