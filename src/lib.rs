@@ -22,6 +22,7 @@ pub mod errno;
 pub mod exports;
 pub mod hung_task;
 pub mod kallsyms;
+pub mod kallsyms_image;
 pub mod kapi;
 pub mod loader;
 pub mod memory;

@@ -294,15 +294,19 @@ impl Module {
                 && addr < s.addr + s.size
         })?;
         let in_sec = |s: &&ModSymbol| s.addr >= sec.addr && s.addr < sec.addr + sec.size;
-        // The highest symbol at or below; of aliases, the first in the
-        // symbol table (a function before its `init_module` alias).
+        // The highest symbol at or below; of aliases, the function's own
+        // name before module_init's `init_module`/`cleanup_module` alias,
+        // else the first in the symbol table.
+        let alias = |s: &ModSymbol| matches!(s.name.as_str(), "init_module" | "cleanup_module");
         let sym = l
             .symbols
             .iter()
             .filter(in_sec)
             .filter(|s| s.addr <= addr)
             .fold(None, |best: Option<&ModSymbol>, s| match best {
-                Some(b) if b.addr >= s.addr => Some(b),
+                Some(b) if b.addr > s.addr || (b.addr == s.addr && !(alias(b) && !alias(s))) => {
+                    Some(b)
+                }
                 _ => Some(s),
             })?;
         let end = l
@@ -757,7 +761,11 @@ fn place_of(addr: usize) -> Option<Place> {
     if let Some(p) = list().iter().find_map(|m| m.text_place(addr)) {
         return Some(p);
     }
-    let table = crate::platform::get().kernel_symbols();
+    let platform = crate::platform::get();
+    if !platform.kernel_text().contains(&addr) {
+        return None;
+    }
+    let table = platform.kernel_symbols();
     let s = table.lookup_addr(addr)?;
     let end = table.next_addr(s.addr)?;
     if !matches!(s.kind, b't' | b'T' | b'w' | b'W') || addr >= end {
@@ -769,6 +777,11 @@ fn place_of(addr: usize) -> Option<Place> {
         size: end - s.addr,
         module: None,
     })
+}
+
+/// Whether `addr` lies in the code of a loaded module.
+pub fn is_module_text(addr: usize) -> bool {
+    list().iter().any(|m| m.text_place(addr).is_some())
 }
 
 /// Reports a fault that a kernel's trap handler caught, if its instruction

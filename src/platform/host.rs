@@ -15,8 +15,8 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::{Comm, Cred, FaultKind, ModuleFault, Task};
-use super::{PAGE_SIZE, Platform, Prot};
-use crate::symbols::{KernelSymbol, KernelSymbols};
+use super::{PAGE_SIZE, Platform, Prot, starry_kmod_kallsyms_anchor};
+use crate::symbols::KernelSymbols;
 
 /// Address space reserved for modules.
 pub const ARENA_SIZE: usize = 256 << 20;
@@ -193,14 +193,6 @@ fn own_task() -> Task {
     OWN.with(|t| *t)
 }
 
-/// A function whose address and symbol-table value give the executable's
-/// load bias.
-#[unsafe(no_mangle)]
-#[inline(never)]
-pub extern "C" fn starry_kmod_kallsyms_anchor() -> usize {
-    starry_kmod_kallsyms_anchor as *const () as usize
-}
-
 fn reserve_arena() -> Result<Mutex<Arena>, String> {
     let anchor = starry_kmod_kallsyms_anchor();
     let align = 2 << 20;
@@ -294,76 +286,18 @@ impl HostPlatform {
     }
 }
 
-fn kind_letter(sym: &goblin::elf::Sym, shdrs: &[goblin::elf::SectionHeader]) -> Option<u8> {
-    use goblin::elf::section_header::*;
-    use goblin::elf::sym::*;
-    if sym.st_shndx == SHN_UNDEF as usize {
-        return None;
-    }
-    let global = sym.st_bind() != STB_LOCAL;
-    let c = if sym.st_bind() == STB_WEAK {
-        if sym.st_type() == STT_OBJECT {
-            b'V'
-        } else {
-            b'W'
-        }
-    } else if sym.st_shndx == SHN_ABS as usize {
-        b'a'
-    } else {
-        let sh = shdrs.get(sym.st_shndx)?;
-        let flags = sh.sh_flags;
-        let c = if flags & u64::from(SHF_EXECINSTR) != 0 {
-            b't'
-        } else if sh.sh_type == SHT_NOBITS {
-            b'b'
-        } else if flags & u64::from(SHF_WRITE) != 0 {
-            b'd'
-        } else {
-            b'r'
-        };
-        if global { c.to_ascii_uppercase() } else { c }
-    };
-    Some(c)
-}
-
 fn load_kallsyms() -> KernelSymbols {
     let Ok(bytes) = std::fs::read("/proc/self/exe") else {
         return KernelSymbols::default();
     };
-    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {
+    let Ok((mut syms, file_anchor)) = crate::kallsyms_image::from_elf(&bytes) else {
         return KernelSymbols::default();
     };
-    let anchor = starry_kmod_kallsyms_anchor();
-    let file_anchor = elf
-        .syms
-        .iter()
-        .find(|s| elf.strtab.get_at(s.st_name) == Some("starry_kmod_kallsyms_anchor"))
-        .map(|s| s.st_value as usize);
-    let bias = file_anchor.map_or(0, |f| anchor.wrapping_sub(f));
-    let mut out = Vec::with_capacity(elf.syms.len());
-    for sym in elf.syms.iter() {
-        use goblin::elf::sym::*;
-        if matches!(sym.st_type(), STT_SECTION | STT_FILE) || sym.st_value == 0 {
-            continue;
-        }
-        let Some(name) = elf.strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
-            continue;
-        };
-        let Some(kind) = kind_letter(&sym, &elf.section_headers) else {
-            continue;
-        };
-        let addr = if kind == b'a' {
-            sym.st_value as usize
-        } else {
-            (sym.st_value as usize).wrapping_add(bias)
-        };
-        out.push(KernelSymbol {
-            addr,
-            kind,
-            name: name.into(),
-        });
+    let bias = file_anchor.map_or(0, |f| starry_kmod_kallsyms_anchor().wrapping_sub(f));
+    for s in syms.iter_mut().filter(|s| s.kind != b'a') {
+        s.addr = s.addr.wrapping_add(bias);
     }
-    KernelSymbols::new(out)
+    KernelSymbols::new(syms)
 }
 
 impl Platform for HostPlatform {

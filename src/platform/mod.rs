@@ -164,6 +164,12 @@ pub trait Platform: Send + Sync {
     fn flush(&self, addr: usize, len: usize);
     /// The kernel's own symbols (kallsyms).
     fn kernel_symbols(&self) -> &KernelSymbols;
+    /// Where the kernel's own code lies: an address outside it is never
+    /// shown as a kernel function (an Oops's call trace), as Linux's
+    /// `is_ksym_addr`. The default claims all of memory.
+    fn kernel_text(&self) -> core::ops::Range<usize> {
+        0..usize::MAX
+    }
     /// Writes a finished console line (no trailing newline).
     fn console_write(&self, level: u8, line: &str);
     /// Module pages currently allocated (for leak accounting).
@@ -205,6 +211,14 @@ pub trait Platform: Send + Sync {
         let f: extern "C" fn(usize, usize, usize) -> usize = unsafe { core::mem::transmute(f) };
         Ok(f(args[0], args[1], args[2]))
     }
+}
+
+/// A function whose run-time address and symbol-table value give the
+/// kernel image's load bias (kallsyms: `crate::kallsyms_image::ANCHOR`).
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn starry_kmod_kallsyms_anchor() -> usize {
+    starry_kmod_kallsyms_anchor as *const () as usize
 }
 
 /// The caller's credentials, from the installed platform (root if none).
