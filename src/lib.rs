@@ -23,6 +23,7 @@ pub mod exports;
 pub mod hung_task;
 pub mod kallsyms;
 pub mod kapi;
+pub mod kobject;
 pub mod loader;
 pub mod memory;
 pub mod modinfo;

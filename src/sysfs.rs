@@ -51,15 +51,27 @@ struct SysRoot;
 
 impl DirOps for SysRoot {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        Ok(alloc::vec![("module".to_string(), VfsNodeType::Dir)])
+        let mut out = alloc::vec![("module".to_string(), VfsNodeType::Dir)];
+        out.extend(crate::kobject::root_list());
+        Ok(out)
     }
 
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
         match name {
             "module" => Ok(Dir::node(ModuleList, Some(me.clone()))),
-            _ => Err(enoent()),
+            _ => crate::kobject::root_child(name, me).ok_or_else(enoent),
         }
     }
+}
+
+/// What `/sys/kernel` holds besides kobjects (debugfs's mount point).
+pub fn kernel_extra_list() -> Vec<(String, VfsNodeType)> {
+    Vec::new()
+}
+
+/// The entry `name` of `/sys/kernel` that is not a kobject, if any.
+pub fn kernel_extra_child(_name: &str, _me: &VfsNodeRef) -> Option<VfsResult<VfsNodeRef>> {
+    None
 }
 
 /// `/sys/module`.

@@ -163,6 +163,23 @@ fn module_proc_files_work_with_cat_echo_dd() {
 }
 
 #[test]
+fn module_kobjects_work_with_ls_cat_echo() {
+    let Some(log) = run_script("sysfs", &["insmod", "rmmod", "setpriv", "busybox"]) else {
+        return;
+    };
+    for line in [
+        "<6>sysfsobj: item1 released",
+        "<6>sysfsobj: all removed",
+        "<4>sysfsobj: removing /sys/kernel/sysfsobj it did not remove",
+    ] {
+        assert!(
+            log.lines().any(|l| l.starts_with(line)),
+            "{line} missing:\n{log}"
+        );
+    }
+}
+
+#[test]
 fn array_and_string_parameters_through_sysfs() {
     let Some(log) = run_script("params", &["insmod", "rmmod", "modprobe", "modinfo"]) else {
         return;

@@ -62,4 +62,9 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): creates /proc/forgetful/note and never removes it (with fail=1 its \
          init fails after creating it).",
     ),
+    (
+        "sysfsobj",
+        "(C): /sys/kernel/sysfsobj with rw attributes, a named group (is_visible), \
+         kobjects of its own ktype and a kset (with forget=1 it removes nothing).",
+    ),
 ];

@@ -18,6 +18,7 @@ pub mod procfs;
 pub mod seq_file;
 pub mod slab;
 pub mod string;
+pub mod sysfs;
 pub mod uaccess;
 
 pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
@@ -45,6 +46,7 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     fs::EXPORTS,
     procfs::EXPORTS,
     seq_file::EXPORTS,
+    sysfs::EXPORTS,
 ];
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {

@@ -325,7 +325,12 @@ fn mount_kernel_fs(
 ) -> Result<fuser::BackgroundSession, String> {
     let config = {
         let mut c = fuser::Config::default();
-        c.mount_options = vec![fuser::MountOption::FSName("starry-kmod".into())];
+        // The kernel checks each open against the mode and owner served
+        // (as Linux's VFS does before a sysfs/procfs open reaches it).
+        c.mount_options = vec![
+            fuser::MountOption::FSName("starry-kmod".into()),
+            fuser::MountOption::DefaultPermissions,
+        ];
         c.acl = fuser::SessionACL::All;
         c
     };
@@ -338,11 +343,12 @@ fn mount_kernel_fs(
     })
 }
 
-/// Binds /sys/module, /proc/kallsyms (when the host has one to bind
+/// Binds /sys (the kernel's sysfs: /sys/module, the kobjects modules
+/// add under /sys/kernel...), /proc/kallsyms (when the host has one to bind
 /// over; returns whether it did), /proc/cmdline and the kernel's sysctls.
 fn bind_kernel_files(w: &Path, fuse_dir: &Path) -> Result<bool, String> {
     let fuse = |rel: &str| below(fuse_dir, rel);
-    bind(&fuse("sys/module"), "/sys/module")?;
+    bind(&fuse("sys"), "/sys")?;
     let kallsyms_bound = Path::new("/proc/kallsyms").exists()
         && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
     bind(&below(w, "cmdline"), "/proc/cmdline")?;
