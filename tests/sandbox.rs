@@ -180,6 +180,14 @@ fn module_kobjects_work_with_ls_cat_echo() {
 }
 
 #[test]
+fn module_debugfs_files_work_with_cat_echo() {
+    let Some(log) = run_script("debugfs", &["insmod", "rmmod", "setpriv", "busybox", "od"]) else {
+        return;
+    };
+    assert!(log.contains("debugfsobj: count was 32 at exit"), "{log}");
+}
+
+#[test]
 fn array_and_string_parameters_through_sysfs() {
     let Some(log) = run_script("params", &["insmod", "rmmod", "modprobe", "modinfo"]) else {
         return;

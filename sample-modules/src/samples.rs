@@ -67,4 +67,9 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): /sys/kernel/sysfsobj with rw attributes, a named group (is_visible), \
          kobjects of its own ktype and a kset (with forget=1 it removes nothing).",
     ),
+    (
+        "debugfsobj",
+        "(C): /sys/kernel/debug/debugfsobj with bool, u8, u32, x32, u64 and blob values \
+         and a file of its own file_operations (with forget=1 it removes nothing).",
+    ),
 ];

@@ -10,7 +10,9 @@
 //! [`AREAS`]. Its C side, where it has one, is `sample-modules/include/
 //! linux/<header>.h` of the same Linux name.
 
+pub mod debugfs;
 pub mod fs;
+pub mod kstrtox;
 pub mod module;
 pub mod params;
 pub mod printk;
@@ -47,6 +49,8 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     procfs::EXPORTS,
     seq_file::EXPORTS,
     sysfs::EXPORTS,
+    kstrtox::EXPORTS,
+    debugfs::EXPORTS,
 ];
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {

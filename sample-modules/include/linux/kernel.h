@@ -15,6 +15,7 @@
 #include <linux/minmax.h>
 #include <linux/build_bug.h>
 #include <linux/printk.h>
+#include <linux/kstrtox.h>
 
 #define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]) + __must_be_array(arr))
 
