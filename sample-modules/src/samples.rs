@@ -72,4 +72,9 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): /sys/kernel/debug/debugfsobj with bool, u8, u32, x32, u64 and blob values \
          and a file of its own file_operations (with forget=1 it removes nothing).",
     ),
+    (
+        "strtools",
+        "(C): kstrto*, sscanf, the string.h helpers and current_uid()/capable() \
+         behind /sys/kernel/strtools/{parse,whoami}.",
+    ),
 ];

@@ -10,6 +10,7 @@
 //! [`AREAS`]. Its C side, where it has one, is `sample-modules/include/
 //! linux/<header>.h` of the same Linux name.
 
+pub mod cred;
 pub mod debugfs;
 pub mod fs;
 pub mod kstrtox;
@@ -51,6 +52,7 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     sysfs::EXPORTS,
     kstrtox::EXPORTS,
     debugfs::EXPORTS,
+    cred::EXPORTS,
 ];
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {
