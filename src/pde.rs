@@ -133,6 +133,11 @@ impl Pde {
         }
     }
 
+    /// Whether it is a directory.
+    pub fn is_dir(&self) -> bool {
+        self.dir
+    }
+
     /// Its dentry (what debugfs hands modules).
     pub fn dentry_ptr(&self) -> usize {
         self.dentry.get() as usize
@@ -392,6 +397,29 @@ pub fn by_handle(ptr: usize) -> Option<Arc<Pde>> {
 /// The live entry whose dentry is at `ptr` (a debugfs handle).
 pub fn by_dentry(ptr: usize) -> Option<Arc<Pde>> {
     ALL.lock().iter().find(|p| p.dentry_ptr() == ptr).cloned()
+}
+
+/// The live entry at an absolute path (`/proc/a/b`,
+/// `/sys/kernel/debug/a/b`), if a module created it.
+pub fn by_path(path: &str) -> Option<Arc<Pde>> {
+    let (fs, rest) = if let Some(r) = path.strip_prefix("/proc/") {
+        (Fs::Proc, r)
+    } else {
+        (Fs::Debug, path.strip_prefix("/sys/kernel/debug/")?)
+    };
+    let mut cur: Option<Arc<Pde>> = None;
+    for name in rest.split('/').filter(|n| !n.is_empty()) {
+        cur = Some(by_name_in(fs, name, cur.as_ref())?);
+    }
+    cur
+}
+
+/// Whether the current caller may open the entry at `path` for `access`
+/// (its mode and owner), as the VFS checks before an open reaches it.
+pub fn may_open(path: &str, access: Access) -> Option<bool> {
+    let p = by_path(path)?;
+    let (uid, gid) = p.owner_ids();
+    Some(permitted_owned(p.mode, uid, gid, &current_cred(), access))
 }
 
 /// The live entry called `name` under `parent` (None: /proc).

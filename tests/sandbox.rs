@@ -159,7 +159,10 @@ fn busybox_applets_drive_the_kernel() {
 
 #[test]
 fn module_proc_files_work_with_cat_echo_dd() {
-    run_script("procfiles", &["insmod", "rmmod", "md5sum", "dd", "busybox"]);
+    run_script(
+        "procfiles",
+        &["insmod", "rmmod", "md5sum", "dd", "busybox", "setpriv"],
+    );
 }
 
 #[test]

@@ -129,14 +129,42 @@ struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// Opens the FUSE file with the access mode the caller asked for.
-    fn open_fuse(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+    /// Opens the FUSE file with the access mode the caller asked for
+    /// (and `extra` open flags).
+    fn open_fuse(&self, rel: &str, flags: i32, extra: i32) -> io::Result<OwnedFd> {
+        use std::os::unix::fs::OpenOptionsExt;
         let mode = flags & libc::O_ACCMODE;
         fs::OpenOptions::new()
             .read(mode != libc::O_WRONLY)
             .write(mode != libc::O_RDONLY)
+            .custom_flags(extra)
             .open(self.fuse.join(rel))
             .map(OwnedFd::from)
+    }
+
+    /// Opens a module's /proc entry for its caller (whose credentials the
+    /// supervisor carries): refused with EACCES when its mode and owner do
+    /// not allow the access, as Linux's open; a file is opened O_DIRECT,
+    /// so that sendfile/splice read it through its read op rather than a
+    /// page cache that ends at the size 0 it reports.
+    fn open_entry(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+        let path = format!("/{rel}");
+        let mode = flags & libc::O_ACCMODE;
+        let wants = [
+            (mode != libc::O_WRONLY, starry_kmod_fs::pseudo::Access::Read),
+            (
+                mode != libc::O_RDONLY,
+                starry_kmod_fs::pseudo::Access::Write,
+            ),
+        ];
+        let entry = starry_kmod::pde::by_path(&path);
+        for (asked, access) in wants {
+            if asked && starry_kmod::pde::may_open(&path, access) == Some(false) {
+                return Err(io::Error::from_raw_os_error(libc::EACCES));
+            }
+        }
+        let is_dir = entry.is_some_and(|e| e.is_dir());
+        self.open_fuse(rel, flags, if is_dir { 0 } else { libc::O_DIRECT })
     }
 }
 
@@ -150,13 +178,19 @@ fn module_proc_entry(path: &[u8]) -> Option<String> {
 }
 
 impl seccomp::OpenHook for OpenFiles {
-    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, path: &[u8], flags: i32, pid: u32) -> Option<io::Result<OwnedFd>> {
         let rel = match path {
             b"/proc/modules" => "proc/modules",
             b"/proc/kallsyms" if !self.kallsyms_bound => "proc/kallsyms",
-            _ => return module_proc_entry(path).map(|rel| self.open_fuse(&rel, flags)),
+            _ => {
+                let rel = module_proc_entry(path)?;
+                let cred = seccomp::status_cred(pid);
+                return Some(starry_kmod::platform::host::with_cred(cred, || {
+                    self.open_entry(&rel, flags)
+                }));
+            }
         };
-        Some(self.open_fuse(rel, libc::O_RDONLY))
+        Some(self.open_fuse(rel, libc::O_RDONLY, 0))
     }
 }
 

@@ -241,9 +241,9 @@ pub enum Answer {
 
 /// Paths this host kernel lacks and the sandbox supplies by descriptor.
 pub trait OpenHook {
-    /// A descriptor for `path` opened with `flags`' access mode, or None
-    /// to let the open go to the host.
-    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>>;
+    /// A descriptor for `path` opened with `flags`' access mode for
+    /// process `pid`, or None to let the open go to the host.
+    fn open(&self, path: &[u8], flags: i32, pid: u32) -> Option<io::Result<OwnedFd>>;
 }
 
 fn result(r: starry_kmod::KResult<()>) -> Answer {
@@ -329,7 +329,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
             let Ok(path) = read_cstr(pid, path_arg, 4096) else {
                 return Answer::Continue;
             };
-            match hook.open(&path, flags as i32) {
+            match hook.open(&path, flags as i32, pid) {
                 None => Answer::Continue,
                 Some(Ok(fd)) => {
                     let cloexec = flags as i32 & libc::O_CLOEXEC != 0;
@@ -343,7 +343,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
 }
 
 /// The caller's credentials: uid/gid and effective capabilities.
-fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
+pub fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -442,7 +442,7 @@ pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
 struct NoOpens;
 
 impl OpenHook for NoOpens {
-    fn open(&self, _path: &[u8], _flags: i32) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, _path: &[u8], _flags: i32, _pid: u32) -> Option<io::Result<OwnedFd>> {
         None
     }
 }
