@@ -183,6 +183,14 @@ fn module_kobjects_work_with_ls_cat_echo() {
 }
 
 #[test]
+fn module_proc_entries_stat_and_owner() {
+    run_script(
+        "procstat",
+        &["insmod", "rmmod", "setpriv", "stat", "busybox"],
+    );
+}
+
+#[test]
 fn module_debugfs_files_work_with_cat_echo() {
     let Some(log) = run_script("debugfs", &["insmod", "rmmod", "setpriv", "busybox", "od"]) else {
         return;

@@ -192,6 +192,10 @@ impl seccomp::OpenHook for OpenFiles {
         };
         Some(self.open_fuse(rel, libc::O_RDONLY, 0))
     }
+
+    fn served_at(&self, path: &[u8]) -> Option<PathBuf> {
+        module_proc_entry(path).map(|rel| self.fuse.join(rel))
+    }
 }
 
 /// The sandbox's scratch directory (removed on drop).
