@@ -31,6 +31,13 @@ static const char *linux_fmt(const char *fmt, char *buf, size_t size)
 	size_t i = 0, o = 0;
 	int in_spec = 0, changed = 0;
 
+	/* Only 'L' is rewritten: most formats have none and are used as
+	 * they are, without a copy (seq_printf calls this per record). */
+	while (fmt[i] != '\0' && fmt[i] != 'L')
+		i++;
+	if (fmt[i] == '\0')
+		return fmt;
+	i = 0;
 	for (; fmt[i] != '\0'; i++) {
 		char c = fmt[i];
 

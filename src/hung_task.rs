@@ -6,7 +6,8 @@
 //! context (the host's watchdog thread) calls [`check`].
 
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use ax_kspin::SpinRaw;
 
@@ -28,7 +29,47 @@ struct Call {
     reported: bool,
 }
 
+/// Calls watched when every slot was taken.
 static CALLS: SpinRaw<Vec<Call>> = SpinRaw::new(Vec::new());
+
+/// Slot states: free, being filled by its caller, watched, being read by
+/// [`check`].
+const FREE: u8 = 0;
+const FILLING: u8 = 1;
+const ACTIVE: u8 = 2;
+const READING: u8 = 3;
+
+/// One watched call, without a lock: its caller claims it FREE->FILLING,
+/// fills it and publishes it ACTIVE; check() borrows it ACTIVE->READING
+/// and gives it back; the caller frees it ACTIVE->FREE (waiting out a
+/// read). A call into a module costs two atomic operations here.
+struct Slot {
+    state: AtomicU8,
+    reported: AtomicBool,
+    since_ns: AtomicU64,
+    task: UnsafeCell<Task>,
+}
+
+// SAFETY: `task` is written only by the slot's claimer in FILLING and read
+// only by check() in READING; the state transitions order them.
+unsafe impl Sync for Slot {}
+
+const SLOTS: usize = 64;
+
+static TABLE: [Slot; SLOTS] = [const {
+    Slot {
+        state: AtomicU8::new(FREE),
+        reported: AtomicBool::new(false),
+        since_ns: AtomicU64::new(0),
+        task: UnsafeCell::new(Task {
+            pid: 0,
+            comm: Comm::EMPTY,
+        }),
+    }
+}; SLOTS];
+
+/// Where the next claim starts looking (spreads concurrent callers).
+static HINT: AtomicUsize = AtomicUsize::new(0);
 
 /// The timeout in seconds (0: the watchdog is off).
 pub fn timeout_secs() -> u64 {
@@ -41,26 +82,59 @@ pub fn set_timeout_secs(secs: u64) {
 }
 
 /// A call being watched; dropping it ends the watch.
-pub struct Watch(u64);
+pub struct Watch(Watched);
+
+enum Watched {
+    Slot(usize),
+    Listed(u64),
+}
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        CALLS.lock().retain(|c| c.id != self.0);
+        match self.0 {
+            Watched::Slot(i) => {
+                let state = &TABLE[i].state;
+                while state
+                    .compare_exchange(ACTIVE, FREE, Ordering::AcqRel, Ordering::Relaxed)
+                    .is_err()
+                {
+                    core::hint::spin_loop();
+                }
+            }
+            Watched::Listed(id) => CALLS.lock().retain(|c| c.id != id),
+        }
     }
 }
 
-/// Starts watching a call into module code made for `task`.
-pub fn watch(task: &Task) -> Watch {
+/// Starts watching a call into module code made for `task` (at `now_ns`
+/// by the platform's coarse clock).
+pub fn watch(task: &Task, now_ns: u64) -> Watch {
+    let start = HINT.fetch_add(1, Ordering::Relaxed);
+    for k in 0..SLOTS {
+        let i = (start + k) % SLOTS;
+        let slot = &TABLE[i];
+        if slot
+            .state
+            .compare_exchange(FREE, FILLING, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            // SAFETY: this caller owns the slot while it is FILLING.
+            unsafe { *slot.task.get() = *task };
+            slot.since_ns.store(now_ns, Ordering::Relaxed);
+            slot.reported.store(false, Ordering::Relaxed);
+            slot.state.store(ACTIVE, Ordering::Release);
+            return Watch(Watched::Slot(i));
+        }
+    }
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let since_ns = platform::installed().map_or(0, |p| p.now_ns());
     CALLS.lock().push(Call {
         id,
         pid: task.pid,
         comm: task.comm,
-        since_ns,
+        since_ns: now_ns,
         reported: false,
     });
-    Watch(id)
+    Watch(Watched::Listed(id))
 }
 
 /// Reports every watched call older than the timeout, once each.
@@ -72,10 +146,29 @@ pub fn check() {
     if secs == 0 {
         return;
     }
-    let now = p.now_ns();
+    let now = p.now_coarse_ns();
     let mut late = Vec::new();
+    let limit = secs * 1_000_000_000;
+    for slot in &TABLE {
+        if slot
+            .state
+            .compare_exchange(ACTIVE, READING, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            continue;
+        }
+        if !slot.reported.load(Ordering::Relaxed)
+            && now.saturating_sub(slot.since_ns.load(Ordering::Relaxed)) >= limit
+        {
+            slot.reported.store(true, Ordering::Relaxed);
+            // SAFETY: check() owns the slot while it is READING.
+            let t = unsafe { *slot.task.get() };
+            late.push((t.comm, t.pid));
+        }
+        slot.state.store(ACTIVE, Ordering::Release);
+    }
     for c in CALLS.lock().iter_mut() {
-        if !c.reported && now.saturating_sub(c.since_ns) >= secs * 1_000_000_000 {
+        if !c.reported && now.saturating_sub(c.since_ns) >= limit {
             c.reported = true;
             late.push((c.comm, c.pid));
         }

@@ -24,6 +24,7 @@ pub mod hung_task;
 pub mod kallsyms;
 pub mod kallsyms_image;
 pub mod kapi;
+pub mod kobject;
 pub mod loader;
 pub mod memory;
 pub mod modinfo;

@@ -171,6 +171,7 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
     crate::pde::remove_owned(m);
+    crate::kobject::remove_owned(m);
     exports::unregister(m);
     m.detach_uses();
     m.release_memory();

@@ -396,7 +396,7 @@ impl Module {
         }
         let p = crate::platform::get();
         let task = p.current_task();
-        let watch = crate::hung_task::watch(&task);
+        let watch = crate::hung_task::watch(&task, p.now_coarse_ns());
         // SAFETY: the caller's contract (f is a validated entry point);
         // the pages stay mapped while this call is counted in flight.
         let r = unsafe { p.call_module(f, args) };

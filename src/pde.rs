@@ -47,9 +47,46 @@ const OPS_WRITE: usize = 32;
 const OPS_LSEEK: usize = 40;
 const OPS_RELEASE: usize = 48;
 
+/// The filesystem an entry is in: /proc (proc_create...) or debugfs
+/// (/sys/kernel/debug, debugfs_create_*), which share these entries.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fs {
+    /// /proc.
+    Proc,
+    /// /sys/kernel/debug.
+    Debug,
+}
+
+/// Where an entry's callbacks come from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ops {
+    /// A module's `struct proc_ops` at this address (0: none).
+    Proc(usize),
+    /// A module's `struct file_operations` at this address.
+    Fops(usize),
+    /// The kernel's own read/write (debugfs value files): the value at
+    /// the entry's data, read and written as `Value` says.
+    Value(Value),
+}
+
+/// How a debugfs value file shows its value.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Value {
+    /// `bool`: Y or N.
+    Bool,
+    /// Unsigned of this many bytes, in decimal.
+    Unsigned(u8),
+    /// Unsigned of this many bytes, as 0x and 2 digits a byte.
+    Hex(u8),
+    /// `struct debugfs_blob_wrapper` (data, size): its bytes.
+    Blob,
+}
+
 /// A proc entry (`struct proc_dir_entry`; modules hold it as an opaque
-/// pointer).
+/// pointer) or a debugfs entry (modules hold its dentry).
 pub struct Pde {
+    fs: Fs,
+    value: Option<Value>,
     name: Vec<u8>,
     mode: Mode,
     uid: AtomicU32,
@@ -82,7 +119,7 @@ impl Pde {
         core::str::from_utf8(&self.name[..self.name.len() - 1]).unwrap_or("?")
     }
 
-    /// Its path under /proc (`/proc/a/b`).
+    /// Its path (`/proc/a/b`, `/sys/kernel/debug/a/b`).
     pub fn path(&self) -> String {
         let mut p = alloc::format!("/{}", self.name());
         let mut up = self.parent.as_ref().and_then(Weak::upgrade);
@@ -90,7 +127,25 @@ impl Pde {
             p.insert_str(0, &alloc::format!("/{}", d.name()));
             up = d.parent.as_ref().and_then(Weak::upgrade);
         }
-        alloc::format!("/proc{p}")
+        match self.fs {
+            Fs::Proc => alloc::format!("/proc{p}"),
+            Fs::Debug => alloc::format!("/sys/kernel/debug{p}"),
+        }
+    }
+
+    /// Whether it is a directory.
+    pub fn is_dir(&self) -> bool {
+        self.dir
+    }
+
+    /// Its dentry (what debugfs hands modules).
+    pub fn dentry_ptr(&self) -> usize {
+        self.dentry.get() as usize
+    }
+
+    /// How its value is shown, for a debugfs value file.
+    pub fn value(&self) -> Option<Value> {
+        self.value
     }
 
     fn inode(&self) -> *mut Inode {
@@ -148,25 +203,46 @@ impl Drop for Users<'_> {
     }
 }
 
-/// Reads the callbacks of a module's `struct proc_ops` at `ops`, each
-/// checked to be the module's code or a kernel export.
-fn read_ops(m: &Module, ops: usize) -> Result<ProcOps, Errno> {
-    if ops == 0 {
-        return Ok(ProcOps::default());
-    }
-    if !m.contains(ops) || !m.contains(ops + OPS_RELEASE + 7) {
+/// Offsets of the callbacks in `struct file_operations` (fs.h).
+const FOPS_LLSEEK: usize = 8;
+const FOPS_READ: usize = 16;
+const FOPS_WRITE: usize = 24;
+const FOPS_OPEN: usize = 80;
+const FOPS_RELEASE: usize = 96;
+
+/// Reads the callbacks of a module's `struct proc_ops` or `struct
+/// file_operations`, each checked to be the module's code or a kernel
+/// export; the kernel's own for a value file.
+fn read_ops(m: &Module, ops: Ops) -> Result<ProcOps, Errno> {
+    let (addr, [open, read, write, lseek, release]) = match ops {
+        Ops::Proc(0) | Ops::Fops(0) => return Ok(ProcOps::default()),
+        Ops::Proc(a) => (a, [OPS_OPEN, OPS_READ, OPS_WRITE, OPS_LSEEK, OPS_RELEASE]),
+        Ops::Fops(a) => (
+            a,
+            [FOPS_OPEN, FOPS_READ, FOPS_WRITE, FOPS_LLSEEK, FOPS_RELEASE],
+        ),
+        Ops::Value(_) => {
+            return Ok(ProcOps {
+                read: crate::kapi::debugfs::value_read as *const () as usize,
+                write: crate::kapi::debugfs::value_write as *const () as usize,
+                ..ProcOps::default()
+            });
+        }
+    };
+    if !m.contains(addr) || !m.contains(addr + open.max(release) + 7) {
         return Err(Errno::EINVAL);
     }
     // SAFETY: the table lies in the module's loaded memory (checked),
     // mapped while the module (a caller of this kapi) is formed.
-    let word = |off: usize| unsafe { ((ops + off) as *const usize).read_unaligned() };
+    let word = |off: usize| unsafe { ((addr + off) as *const usize).read_unaligned() };
     let o = ProcOps {
-        open: word(OPS_OPEN),
-        read: word(OPS_READ),
-        write: word(OPS_WRITE),
-        lseek: word(OPS_LSEEK),
-        release: word(OPS_RELEASE),
+        open: word(open),
+        read: word(read),
+        write: word(write),
+        lseek: word(lseek),
+        release: word(release),
     };
+
     for f in [o.open, o.read, o.write, o.lseek, o.release] {
         if !valid_op(m, f) {
             return Err(Errno::EINVAL);
@@ -183,8 +259,10 @@ pub struct NewEntry<'a> {
     pub mode: Mode,
     /// The parent directory (None: /proc).
     pub parent: Option<Arc<Pde>>,
-    /// Address of its `struct proc_ops` (0 for a directory).
-    pub ops: usize,
+    /// Its callbacks (`Ops::Proc(0)` for a directory).
+    pub ops: Ops,
+    /// The filesystem it is in.
+    pub fs: Fs,
     /// pde_data.
     pub data: usize,
     /// Whether it is a directory.
@@ -201,6 +279,11 @@ fn new_pde(e: &NewEntry<'_>, mode: Mode, ops: ProcOps, owner: &Arc<Module>) -> A
     let mut cname = e.name.to_vec();
     cname.push(0);
     let pde = Arc::new(Pde {
+        fs: e.fs,
+        value: match e.ops {
+            Ops::Value(v) => Some(v),
+            _ => None,
+        },
         mode,
         uid: AtomicU32::new(0),
         gid: AtomicU32::new(0),
@@ -247,8 +330,13 @@ fn new_pde(e: &NewEntry<'_>, mode: Mode, ops: ProcOps, owner: &Arc<Module>) -> A
 /// Creates an entry (Linux's proc_register): refused (EEXIST) when the
 /// parent already has the name, EINVAL for a bad name or ops.
 pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
+    let ops_addr = match e.ops {
+        Ops::Proc(a) | Ops::Fops(a) => a,
+        Ops::Value(_) => e.data,
+    };
     let owner = module::owning(e.hint)
-        .or_else(|| module::owning(e.ops))
+        .or_else(|| module::owning(ops_addr))
+        .or_else(|| e.parent.as_ref().and_then(|p| p.owner.upgrade()))
         .ok_or(Errno::EINVAL)?;
     let name = core::str::from_utf8(e.name).map_err(|_| Errno::EINVAL)?;
     if name.is_empty() || name.len() > 255 || name.contains('/') || name == "." || name == ".." {
@@ -256,9 +344,10 @@ pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
     }
     let ops = read_ops(&owner, e.ops)?;
     let perm = e.mode & 0o7777;
-    let mode = match (e.dir, perm & 0o777 == 0) {
-        (true, true) => 0o555,
-        (false, true) => 0o444,
+    let mode = match (e.fs, e.dir, perm & 0o777 == 0) {
+        (Fs::Proc, true, true) => 0o555,
+        (Fs::Proc, false, true) => 0o444,
+        (Fs::Debug, true, true) => 0o755,
         _ => perm,
     };
     let pde = new_pde(&e, mode, ops, &owner);
@@ -266,16 +355,28 @@ pub fn create(e: NewEntry<'_>) -> Result<Arc<Pde>, Errno> {
     let clash = match &e.parent {
         Some(p) => p.children.lock().iter().any(|c| c.name == pde.name),
         None => {
-            RESERVED.contains(&name) || all.iter().any(|c| c.parent.is_none() && c.name == pde.name)
+            (e.fs == Fs::Proc && RESERVED.contains(&name))
+                || all
+                    .iter()
+                    .any(|c| c.fs == e.fs && c.parent.is_none() && c.name == pde.name)
         }
     };
     if clash {
         drop(all);
-        klog!(
-            level::WARNING,
-            "proc_dir_entry '{}' already registered",
-            pde.path()
-        );
+        match e.fs {
+            Fs::Proc => klog!(
+                level::WARNING,
+                "proc_dir_entry '{}' already registered",
+                pde.path()
+            ),
+            Fs::Debug => klog!(
+                level::ERR,
+                "debugfs: File '{name}' in directory '{}' already present!",
+                e.parent
+                    .as_ref()
+                    .map_or(String::from("/"), |p| String::from(p.name()))
+            ),
+        }
         return Err(Errno::EEXIST);
     }
     if let Some(p) = &e.parent {
@@ -293,14 +394,47 @@ pub fn by_handle(ptr: usize) -> Option<Arc<Pde>> {
         .cloned()
 }
 
+/// The live entry whose dentry is at `ptr` (a debugfs handle).
+pub fn by_dentry(ptr: usize) -> Option<Arc<Pde>> {
+    ALL.lock().iter().find(|p| p.dentry_ptr() == ptr).cloned()
+}
+
+/// The live entry at an absolute path (`/proc/a/b`,
+/// `/sys/kernel/debug/a/b`), if a module created it.
+pub fn by_path(path: &str) -> Option<Arc<Pde>> {
+    let (fs, rest) = if let Some(r) = path.strip_prefix("/proc/") {
+        (Fs::Proc, r)
+    } else {
+        (Fs::Debug, path.strip_prefix("/sys/kernel/debug/")?)
+    };
+    let mut cur: Option<Arc<Pde>> = None;
+    for name in rest.split('/').filter(|n| !n.is_empty()) {
+        cur = Some(by_name_in(fs, name, cur.as_ref())?);
+    }
+    cur
+}
+
+/// Whether the current caller may open the entry at `path` for `access`
+/// (its mode and owner), as the VFS checks before an open reaches it.
+pub fn may_open(path: &str, access: Access) -> Option<bool> {
+    let p = by_path(path)?;
+    let (uid, gid) = p.owner_ids();
+    Some(permitted_owned(p.mode, uid, gid, &current_cred(), access))
+}
+
 /// The live entry called `name` under `parent` (None: /proc).
 pub fn by_name(name: &str, parent: Option<&Arc<Pde>>) -> Option<Arc<Pde>> {
+    by_name_in(Fs::Proc, name, parent)
+}
+
+/// The live entry called `name` under `parent` (None: the root of `fs`).
+pub fn by_name_in(fs: Fs, name: &str, parent: Option<&Arc<Pde>>) -> Option<Arc<Pde>> {
     match parent {
         Some(p) => p.children.lock().iter().find(|c| c.name() == name).cloned(),
         None => ALL
             .lock()
             .iter()
-            .find(|c| c.parent.is_none() && c.name() == name)
+            .find(|c| c.fs == fs && c.parent.is_none() && c.name() == name)
             .cloned(),
     }
 }
@@ -617,10 +751,15 @@ fn node(pde: Arc<Pde>, parent: &VfsNodeRef) -> VfsNodeRef {
 
 /// The entries modules created directly under /proc, for its listing.
 pub fn root_list() -> Vec<(String, VfsNodeType)> {
+    root_list_in(Fs::Proc)
+}
+
+/// The entries modules created directly under the root of `fs`.
+pub fn root_list_in(fs: Fs) -> Vec<(String, VfsNodeType)> {
     let top: Vec<Arc<Pde>> = ALL
         .lock()
         .iter()
-        .filter(|p| p.parent.is_none())
+        .filter(|p| p.fs == fs && p.parent.is_none())
         .cloned()
         .collect();
     listing(&top)
@@ -629,5 +768,10 @@ pub fn root_list() -> Vec<(String, VfsNodeType)> {
 /// The node of a module's entry `name` directly under /proc (`root` is
 /// /proc's node).
 pub fn root_child(name: &str, root: &VfsNodeRef) -> Option<VfsNodeRef> {
-    by_name(name, None).map(|p| node(p, root))
+    root_child_in(Fs::Proc, name, root)
+}
+
+/// The node of entry `name` directly under the root of `fs`.
+pub fn root_child_in(fs: Fs, name: &str, root: &VfsNodeRef) -> Option<VfsNodeRef> {
+    by_name_in(fs, name, None).map(|p| node(p, root))
 }

@@ -51,14 +51,44 @@ struct SysRoot;
 
 impl DirOps for SysRoot {
     fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
-        Ok(alloc::vec![("module".to_string(), VfsNodeType::Dir)])
+        let mut out = alloc::vec![("module".to_string(), VfsNodeType::Dir)];
+        out.extend(crate::kobject::root_list());
+        Ok(out)
     }
 
     fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
         match name {
             "module" => Ok(Dir::node(ModuleList, Some(me.clone()))),
-            _ => Err(enoent()),
+            _ => crate::kobject::root_child(name, me).ok_or_else(enoent),
         }
+    }
+}
+
+/// What `/sys/kernel` holds besides kobjects: `debug`, debugfs.
+pub fn kernel_extra_list() -> Vec<(String, VfsNodeType)> {
+    alloc::vec![("debug".to_string(), VfsNodeType::Dir)]
+}
+
+/// The entry `name` of `/sys/kernel` that is not a kobject, if any.
+pub fn kernel_extra_child(name: &str, me: &VfsNodeRef) -> Option<VfsResult<VfsNodeRef>> {
+    (name == "debug").then(|| Ok(Dir::node(DebugRoot, Some(me.clone()))))
+}
+
+/// `/sys/kernel/debug`: the debugfs entries modules created (root only,
+/// mode 0700, as Linux mounts it).
+struct DebugRoot;
+
+impl DirOps for DebugRoot {
+    fn list(&self) -> VfsResult<Vec<(String, VfsNodeType)>> {
+        Ok(crate::pde::root_list_in(crate::pde::Fs::Debug))
+    }
+
+    fn child(&self, name: &str, me: &VfsNodeRef) -> VfsResult<VfsNodeRef> {
+        crate::pde::root_child_in(crate::pde::Fs::Debug, name, me).ok_or_else(enoent)
+    }
+
+    fn mode(&self) -> Mode {
+        0o700
     }
 }
 

@@ -159,7 +159,43 @@ fn busybox_applets_drive_the_kernel() {
 
 #[test]
 fn module_proc_files_work_with_cat_echo_dd() {
-    run_script("procfiles", &["insmod", "rmmod", "md5sum", "dd", "busybox"]);
+    run_script(
+        "procfiles",
+        &["insmod", "rmmod", "md5sum", "dd", "busybox", "setpriv"],
+    );
+}
+
+#[test]
+fn module_kobjects_work_with_ls_cat_echo() {
+    let Some(log) = run_script("sysfs", &["insmod", "rmmod", "setpriv", "busybox"]) else {
+        return;
+    };
+    for line in [
+        "<6>sysfsobj: item1 released",
+        "<6>sysfsobj: all removed",
+        "<4>sysfsobj: removing /sys/kernel/sysfsobj it did not remove",
+    ] {
+        assert!(
+            log.lines().any(|l| l.starts_with(line)),
+            "{line} missing:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn module_proc_entries_stat_and_owner() {
+    run_script(
+        "procstat",
+        &["insmod", "rmmod", "setpriv", "stat", "busybox"],
+    );
+}
+
+#[test]
+fn module_debugfs_files_work_with_cat_echo() {
+    let Some(log) = run_script("debugfs", &["insmod", "rmmod", "setpriv", "busybox", "od"]) else {
+        return;
+    };
+    assert!(log.contains("debugfsobj: count was 32 at exit"), "{log}");
 }
 
 #[test]

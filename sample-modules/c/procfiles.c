@@ -15,6 +15,9 @@
 
 static unsigned long records = 100000;
 module_param(records, ulong, 0444);
+/* With owner=<uid>, buffer belongs to that user and group (proc_set_user). */
+static int owner = -1;
+module_param(owner, int, 0444);
 MODULE_PARM_DESC(records, "Lines of /proc/procfiles/records");
 
 static struct proc_dir_entry *dir;
@@ -111,15 +114,20 @@ static char summary_name[] = "buffer";
 
 static int __init procfiles_init(void)
 {
+	struct proc_dir_entry *buffer;
+
 	dir = proc_mkdir("procfiles", NULL);
 	if (!dir)
 		return -ENOMEM;
-	if (!proc_create("buffer", 0644, dir, &buffer_ops) ||
+	buffer = proc_create("buffer", 0644, dir, &buffer_ops);
+	if (!buffer ||
 	    !proc_create("records", 0444, dir, &records_ops) ||
 	    !proc_create_data("summary", 0, dir, &summary_ops, summary_name)) {
 		proc_remove(dir);
 		return -ENOMEM;
 	}
+	if (owner >= 0)
+		proc_set_user(buffer, KUIDT_INIT(owner), KGIDT_INIT(owner));
 	pr_info("/proc/procfiles created\n");
 	return 0;
 }

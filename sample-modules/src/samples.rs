@@ -62,4 +62,19 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): creates /proc/forgetful/note and never removes it (with fail=1 its \
          init fails after creating it).",
     ),
+    (
+        "sysfsobj",
+        "(C): /sys/kernel/sysfsobj with rw attributes, a named group (is_visible), \
+         kobjects of its own ktype and a kset (with forget=1 it removes nothing).",
+    ),
+    (
+        "debugfsobj",
+        "(C): /sys/kernel/debug/debugfsobj with bool, u8, u32, x32, u64 and blob values \
+         and a file of its own file_operations (with forget=1 it removes nothing).",
+    ),
+    (
+        "strtools",
+        "(C): kstrto*, sscanf, the string.h helpers and current_uid()/capable() \
+         behind /sys/kernel/strtools/{parse,whoami}.",
+    ),
 ];

@@ -10,7 +10,10 @@
 //! [`AREAS`]. Its C side, where it has one, is `sample-modules/include/
 //! linux/<header>.h` of the same Linux name.
 
+pub mod cred;
+pub mod debugfs;
 pub mod fs;
+pub mod kstrtox;
 pub mod module;
 pub mod params;
 pub mod printk;
@@ -18,6 +21,7 @@ pub mod procfs;
 pub mod seq_file;
 pub mod slab;
 pub mod string;
+pub mod sysfs;
 pub mod uaccess;
 
 pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
@@ -45,6 +49,10 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     fs::EXPORTS,
     procfs::EXPORTS,
     seq_file::EXPORTS,
+    sysfs::EXPORTS,
+    kstrtox::EXPORTS,
+    debugfs::EXPORTS,
+    cred::EXPORTS,
 ];
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {

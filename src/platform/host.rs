@@ -426,6 +426,17 @@ impl Platform for HostPlatform {
             .as_nanos() as u64
     }
 
+    fn now_coarse_ns(&self) -> u64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime fills our timespec (the coarse clock is
+        // a read of the vDSO's last tick, no counter read).
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    }
+
     #[cfg(target_arch = "x86_64")]
     unsafe fn call_module(&self, f: usize, args: [usize; 3]) -> Result<usize, ModuleFault> {
         // SAFETY: RawFault is plain integers; zero is a valid value.

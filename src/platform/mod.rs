@@ -99,6 +99,9 @@ pub struct ModuleFault {
 pub struct Comm([u8; 16]);
 
 impl Comm {
+    /// No name.
+    pub const EMPTY: Comm = Comm([0; 16]);
+
     /// `name`, cut to 15 bytes as Linux's set_task_comm.
     pub fn new(name: &str) -> Comm {
         let mut c = [0u8; 16];
@@ -196,6 +199,12 @@ pub trait Platform: Send + Sync {
     fn now_ns(&self) -> u64 {
         0
     }
+    /// Monotonic time in nanoseconds at a few milliseconds' resolution,
+    /// cheaper to read than [`Platform::now_ns`] (every call into module
+    /// code reads it for the hung-task watchdog). Its own epoch.
+    fn now_coarse_ns(&self) -> u64 {
+        self.now_ns()
+    }
     /// Calls module code `f` with up to three integer or pointer arguments
     /// (the C ABI), through the protected boundary where the platform has
     /// one: a synchronous fault inside module code comes back as `Err`
@@ -226,24 +235,40 @@ pub fn current_cred() -> Cred {
     installed().map_or(Cred::ROOT, |p| p.current_cred())
 }
 
-static PLATFORM: ax_kspin::SpinRaw<Option<&'static dyn Platform>> = ax_kspin::SpinRaw::new(None);
+/// The installed platform: a pointer to a leaked `&'static dyn Platform`,
+/// set once; read with one atomic load (every call into a module reads
+/// it).
+static PLATFORM: core::sync::atomic::AtomicPtr<&'static dyn Platform> =
+    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
 
 /// Installs the platform. The first call wins; later calls are ignored and
 /// return false.
 pub fn install(p: &'static dyn Platform) -> bool {
-    let mut g = PLATFORM.lock();
-    if g.is_some() {
+    use core::sync::atomic::Ordering;
+    let slot = alloc::boxed::Box::into_raw(alloc::boxed::Box::new(p));
+    if PLATFORM
+        .compare_exchange(
+            core::ptr::null_mut(),
+            slot,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        )
+        .is_err()
+    {
+        // SAFETY: the box made above, never shared.
+        drop(unsafe { alloc::boxed::Box::from_raw(slot) });
         return false;
     }
-    *g = Some(p);
-    drop(g);
     starry_kmod_fs::pseudo::set_cred_source(current_cred);
     true
 }
 
 /// The installed platform, if any.
 pub fn installed() -> Option<&'static dyn Platform> {
-    *PLATFORM.lock()
+    let p = PLATFORM.load(core::sync::atomic::Ordering::Acquire);
+    // SAFETY: a non-null pointer is the leaked box install stored, never
+    // freed or changed afterwards.
+    (!p.is_null()).then(|| unsafe { *p })
 }
 
 /// The installed platform.

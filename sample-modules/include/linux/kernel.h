@@ -15,6 +15,7 @@
 #include <linux/minmax.h>
 #include <linux/build_bug.h>
 #include <linux/printk.h>
+#include <linux/kstrtox.h>
 
 #define ARRAY_SIZE(arr)	(sizeof(arr) / sizeof((arr)[0]) + __must_be_array(arr))
 
@@ -32,5 +33,9 @@
 __printf(2, 3) int sprintf(char *buf, const char *fmt, ...);
 __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 __printf(3, 0) int vsnprintf(char *buf, size_t size, const char *fmt, va_list args);
+__printf(3, 4) int scnprintf(char *buf, size_t size, const char *fmt, ...);
+__printf(3, 0) int vscnprintf(char *buf, size_t size, const char *fmt, va_list args);
+__scanf(2, 3) int sscanf(const char *buf, const char *fmt, ...);
+__scanf(2, 0) int vsscanf(const char *buf, const char *fmt, va_list args);
 
 #endif /* _LINUX_KERNEL_H */

@@ -138,6 +138,8 @@ impl KernelFs {
             VfsNodeType::File => FileType::RegularFile,
         };
         let now = SystemTime::now();
+        // A module's /proc entry has the owner proc_set_user gave it.
+        let (uid, gid) = starry_kmod::pde::by_path(path).map_or((0, 0), |p| p.owner_ids());
         Ok(FileAttr {
             ino: INodeNo(ino),
             size: a.size(),
@@ -149,8 +151,8 @@ impl KernelFs {
             kind,
             perm: a.perm().bits(),
             nlink: if kind == FileType::Directory { 2 } else { 1 },
-            uid: 0,
-            gid: 0,
+            uid,
+            gid,
             rdev: 0,
             blksize: 4096,
             flags: 0,

@@ -129,14 +129,42 @@ struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// Opens the FUSE file with the access mode the caller asked for.
-    fn open_fuse(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+    /// Opens the FUSE file with the access mode the caller asked for
+    /// (and `extra` open flags).
+    fn open_fuse(&self, rel: &str, flags: i32, extra: i32) -> io::Result<OwnedFd> {
+        use std::os::unix::fs::OpenOptionsExt;
         let mode = flags & libc::O_ACCMODE;
         fs::OpenOptions::new()
             .read(mode != libc::O_WRONLY)
             .write(mode != libc::O_RDONLY)
+            .custom_flags(extra)
             .open(self.fuse.join(rel))
             .map(OwnedFd::from)
+    }
+
+    /// Opens a module's /proc entry for its caller (whose credentials the
+    /// supervisor carries): refused with EACCES when its mode and owner do
+    /// not allow the access, as Linux's open; a file is opened O_DIRECT,
+    /// so that sendfile/splice read it through its read op rather than a
+    /// page cache that ends at the size 0 it reports.
+    fn open_entry(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+        let path = format!("/{rel}");
+        let mode = flags & libc::O_ACCMODE;
+        let wants = [
+            (mode != libc::O_WRONLY, starry_kmod_fs::pseudo::Access::Read),
+            (
+                mode != libc::O_RDONLY,
+                starry_kmod_fs::pseudo::Access::Write,
+            ),
+        ];
+        let entry = starry_kmod::pde::by_path(&path);
+        for (asked, access) in wants {
+            if asked && starry_kmod::pde::may_open(&path, access) == Some(false) {
+                return Err(io::Error::from_raw_os_error(libc::EACCES));
+            }
+        }
+        let is_dir = entry.is_some_and(|e| e.is_dir());
+        self.open_fuse(rel, flags, if is_dir { 0 } else { libc::O_DIRECT })
     }
 }
 
@@ -150,13 +178,23 @@ fn module_proc_entry(path: &[u8]) -> Option<String> {
 }
 
 impl seccomp::OpenHook for OpenFiles {
-    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, path: &[u8], flags: i32, pid: u32) -> Option<io::Result<OwnedFd>> {
         let rel = match path {
             b"/proc/modules" => "proc/modules",
             b"/proc/kallsyms" if !self.kallsyms_bound => "proc/kallsyms",
-            _ => return module_proc_entry(path).map(|rel| self.open_fuse(&rel, flags)),
+            _ => {
+                let rel = module_proc_entry(path)?;
+                let cred = seccomp::status_cred(pid);
+                return Some(starry_kmod::platform::host::with_cred(cred, || {
+                    self.open_entry(&rel, flags)
+                }));
+            }
         };
-        Some(self.open_fuse(rel, libc::O_RDONLY))
+        Some(self.open_fuse(rel, libc::O_RDONLY, 0))
+    }
+
+    fn served_at(&self, path: &[u8]) -> Option<PathBuf> {
+        module_proc_entry(path).map(|rel| self.fuse.join(rel))
     }
 }
 
@@ -325,7 +363,12 @@ fn mount_kernel_fs(
 ) -> Result<fuser::BackgroundSession, String> {
     let config = {
         let mut c = fuser::Config::default();
-        c.mount_options = vec![fuser::MountOption::FSName("starry-kmod".into())];
+        // The kernel checks each open against the mode and owner served
+        // (as Linux's VFS does before a sysfs/procfs open reaches it).
+        c.mount_options = vec![
+            fuser::MountOption::FSName("starry-kmod".into()),
+            fuser::MountOption::DefaultPermissions,
+        ];
         c.acl = fuser::SessionACL::All;
         c
     };
@@ -338,11 +381,12 @@ fn mount_kernel_fs(
     })
 }
 
-/// Binds /sys/module, /proc/kallsyms (when the host has one to bind
+/// Binds /sys (the kernel's sysfs: /sys/module, the kobjects modules
+/// add under /sys/kernel...), /proc/kallsyms (when the host has one to bind
 /// over; returns whether it did), /proc/cmdline and the kernel's sysctls.
 fn bind_kernel_files(w: &Path, fuse_dir: &Path) -> Result<bool, String> {
     let fuse = |rel: &str| below(fuse_dir, rel);
-    bind(&fuse("sys/module"), "/sys/module")?;
+    bind(&fuse("sys"), "/sys")?;
     let kallsyms_bound = Path::new("/proc/kallsyms").exists()
         && bind(&fuse("proc/kallsyms"), "/proc/kallsyms").is_ok();
     bind(&below(w, "cmdline"), "/proc/cmdline")?;

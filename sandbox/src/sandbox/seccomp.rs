@@ -24,6 +24,10 @@ const SYS_OPENAT: u32 = 257;
 const SYS_INIT_MODULE: u32 = 175;
 const SYS_DELETE_MODULE: u32 = 176;
 const SYS_FINIT_MODULE: u32 = 313;
+const SYS_STAT: u32 = 4;
+const SYS_LSTAT: u32 = 6;
+const SYS_NEWFSTATAT: u32 = 262;
+const SYS_STATX: u32 = 332;
 
 /// Largest module image init_module accepts from a process (Linux bounds
 /// it by memory; the loader refuses more than 64 MiB of sections anyway).
@@ -57,6 +61,10 @@ pub fn filter() -> Vec<libc::sock_filter> {
         SYS_FINIT_MODULE,
         SYS_OPEN,
         SYS_OPENAT,
+        SYS_STAT,
+        SYS_LSTAT,
+        SYS_NEWFSTATAT,
+        SYS_STATX,
     ];
     let mut p = vec![
         stmt(LD_W_ABS, 4), // arch
@@ -241,9 +249,15 @@ pub enum Answer {
 
 /// Paths this host kernel lacks and the sandbox supplies by descriptor.
 pub trait OpenHook {
-    /// A descriptor for `path` opened with `flags`' access mode, or None
-    /// to let the open go to the host.
-    fn open(&self, path: &[u8], flags: i32) -> Option<io::Result<OwnedFd>>;
+    /// A descriptor for `path` opened with `flags`' access mode for
+    /// process `pid`, or None to let the open go to the host.
+    fn open(&self, path: &[u8], flags: i32, pid: u32) -> Option<io::Result<OwnedFd>>;
+
+    /// Where the file at absolute `path` is served, when the sandbox
+    /// supplies it (a stat of it is answered from there), else None.
+    fn served_at(&self, _path: &[u8]) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 fn result(r: starry_kmod::KResult<()>) -> Answer {
@@ -329,7 +343,7 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
             let Ok(path) = read_cstr(pid, path_arg, 4096) else {
                 return Answer::Continue;
             };
-            match hook.open(&path, flags as i32) {
+            match hook.open(&path, flags as i32, pid) {
                 None => Answer::Continue,
                 Some(Ok(fd)) => {
                     let cloexec = flags as i32 & libc::O_CLOEXEC != 0;
@@ -338,12 +352,94 @@ pub fn handle(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answe
                 Some(Err(e)) => Answer::Error(Errno(e.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
+        SYS_STAT | SYS_LSTAT | SYS_NEWFSTATAT | SYS_STATX => stat(data, pid, hook),
         _ => Answer::Continue,
     }
 }
 
+/// Writes `bytes` into another process's memory at `addr`.
+fn write_mem(pid: u32, addr: u64, bytes: &[u8]) -> Result<(), Errno> {
+    let local = libc::iovec {
+        iov_base: bytes.as_ptr() as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    let remote = libc::iovec {
+        iov_base: addr as usize as *mut libc::c_void,
+        iov_len: bytes.len(),
+    };
+    // SAFETY: the local iovec covers our own buffer (only read); the
+    // remote one is written by the kernel on our behalf, checked there.
+    let n = unsafe { libc::process_vm_writev(pid as i32, &local, 1, &remote, 1, 0) };
+    if n as usize == bytes.len() {
+        Ok(())
+    } else {
+        Err(Errno::EFAULT)
+    }
+}
+
+/// stat, lstat, newfstatat and statx of an absolute path the sandbox
+/// serves (a module's /proc entry): answered with the served file's
+/// status, written into the caller's buffer; any other path goes to the
+/// host.
+fn stat(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> Answer {
+    let a = data.args;
+    let nr = data.nr as u32;
+    let (path_arg, buf, flags, mask) = match nr {
+        SYS_STAT => (a[0], a[1], 0, 0),
+        SYS_LSTAT => (a[0], a[1], libc::AT_SYMLINK_NOFOLLOW, 0),
+        SYS_NEWFSTATAT => (a[1], a[2], a[3] as i32, 0),
+        _ => (a[1], a[4], a[2] as i32, a[3] as u32),
+    };
+    let Ok(path) = read_cstr(pid, path_arg, 4096) else {
+        return Answer::Continue;
+    };
+    let Some(served) = hook.served_at(&path) else {
+        return Answer::Continue;
+    };
+    let Ok(cpath) = std::ffi::CString::new(served.as_os_str().as_encoded_bytes()) else {
+        return Answer::Continue;
+    };
+    let flags = flags & (libc::AT_SYMLINK_NOFOLLOW | libc::AT_NO_AUTOMOUNT | libc::AT_EMPTY_PATH);
+    let r = if nr == SYS_STATX {
+        // SAFETY: statx fills a plain struct of ours.
+        let mut st: libc::statx = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid path and our own buffer.
+        let rc = unsafe { libc::statx(libc::AT_FDCWD, cpath.as_ptr(), flags, mask, &mut st) };
+        // SAFETY: the struct's bytes, as the syscall writes them.
+        (rc == 0).then(|| unsafe { as_bytes(&st) }.to_vec())
+    } else {
+        // SAFETY: fstatat fills a plain struct of ours.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid path and our own buffer.
+        let rc = unsafe { libc::fstatat(libc::AT_FDCWD, cpath.as_ptr(), &mut st, flags) };
+        // SAFETY: as above.
+        (rc == 0).then(|| unsafe { as_bytes(&st) }.to_vec())
+    };
+    match r {
+        Some(bytes) => match write_mem(pid, buf, &bytes) {
+            Ok(()) => Answer::Value(0),
+            Err(e) => Answer::Error(e),
+        },
+        None => Answer::Error(Errno(
+            io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        )),
+    }
+}
+
+/// The bytes of a plain C struct.
+///
+/// # Safety
+/// `T` has no padding the caller may not read (libc's stat structs, fully
+/// written by the kernel, zeroed first).
+unsafe fn as_bytes<T>(v: &T) -> &[u8] {
+    // SAFETY: per the contract.
+    unsafe { std::slice::from_raw_parts(v as *const T as *const u8, std::mem::size_of::<T>()) }
+}
+
 /// The caller's credentials: uid/gid and effective capabilities.
-fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
+pub fn status_cred(pid: u32) -> starry_kmod::platform::Cred {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -442,7 +538,7 @@ pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
 struct NoOpens;
 
 impl OpenHook for NoOpens {
-    fn open(&self, _path: &[u8], _flags: i32) -> Option<io::Result<OwnedFd>> {
+    fn open(&self, _path: &[u8], _flags: i32, _pid: u32) -> Option<io::Result<OwnedFd>> {
         None
     }
 }
