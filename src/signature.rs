@@ -543,6 +543,21 @@ pub fn note_unverified(name: &str) {
     }
 }
 
+/// Applies the kernel command line's `module.sig_enforce` (`=y`, `=1`...,
+/// or bare, which is `y`, as Linux's parse_args takes a bool); other
+/// words are not this file's. A bad value is logged and ignored, as
+/// Linux's unknown boot values are.
+pub fn apply_cmdline(cmdline: &str) {
+    for word in cmdline.split_ascii_whitespace() {
+        let (name, value) = word.split_once('=').unwrap_or((word, "y"));
+        if name == "module.sig_enforce"
+            && let Err(e) = set_sig_enforce(value)
+        {
+            klog!(level::WARNING, "{}", e.msg);
+        }
+    }
+}
+
 /// The outcome of the signature check of a module about to load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SigCheck<'a> {
