@@ -68,6 +68,7 @@ mod common;
 
 use std::process::Command;
 
+use common::sign::{sign, sign_with};
 use common::{assert_logged, kernel};
 use starry_kmod::signature::{
     self, HashAlgo, init_module_signing, module_sig_check, sig_enforced, verify,
@@ -76,7 +77,7 @@ use starry_kmod::syscalls::{MODULE_INIT_COMPRESSED_FILE, MODULE_INIT_IGNORE_VERM
 use starry_kmod::{RELEASE, delete_module, init_module, module, taint};
 use starry_kmod_fs::pseudo::{read_all, to_errno};
 use starry_kmod_fs::rootfs::RootFs;
-use starry_sample_modules::signing::{CERTS, ECDSA, RSA, SIGN_FILE, UNTRUSTED, UNTRUSTED_CERT};
+use starry_sample_modules::signing::{CERTS, ECDSA, RSA, UNTRUSTED, UNTRUSTED_CERT};
 use starry_sample_modules::{INSTALLED_MODULES, PARAMS};
 
 /// The kernel of this test binary checks signatures, with the build's
@@ -85,36 +86,6 @@ fn signing_kernel() -> common::Kernel {
     let k = kernel();
     init_module_signing(CERTS);
     k
-}
-
-/// `sign-file [-k] HASH KEY X509 MODULE DEST` on `module`, its output.
-fn sign_with(module: &[u8], (key, x509): (&str, &str), hash: &str, keyid: bool) -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!(
-        "starry-sign-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (src, dest) = (dir.join("m.ko"), dir.join("signed.ko"));
-    std::fs::write(&src, module).unwrap();
-    let mut cmd = Command::new(SIGN_FILE);
-    if keyid {
-        cmd.arg("-k");
-    }
-    let st = cmd
-        .args([hash, key, x509])
-        .arg(&src)
-        .arg(&dest)
-        .status()
-        .unwrap();
-    assert!(st.success(), "sign-file {hash} {key}");
-    let out = std::fs::read(&dest).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    out
-}
-
-fn sign(module: &[u8], key: (&str, &str)) -> Vec<u8> {
-    sign_with(module, key, "sha256", false)
 }
 
 fn errno_of<T>(r: starry_kmod::KResult<T>) -> Errno {
