@@ -285,6 +285,12 @@ fn trusted_key(der: &[u8]) -> KResult<TrustedKey> {
     })
 }
 
+/// Parses a DER X.509 certificate as [`add_builtin_cert`] would, without
+/// adding it: its key description, or EBADMSG/ENOPKG.
+pub fn check_cert(der: &[u8]) -> KResult<String> {
+    trusted_key(der).map(|k| k.description)
+}
+
 /// Adds a DER X.509 certificate to the kernel's built-in keyring (Linux's
 /// load_system_certificate_list at boot) and logs it as Linux does.
 /// Returns the key's description.
@@ -433,8 +439,10 @@ fn verify_one(si: &SignerInfo, data: &[u8]) -> KResult<Verified> {
 /// verify_pkcs7_signature with VERIFYING_MODULE_SIGNATURE): EBADMSG for a
 /// message that does not parse, EKEYREJECTED for one that is not over
 /// plain data or carries signed attributes, EINVAL for one that carries
-/// its content, then per signer as [`verify_one`]: the first signer that
-/// verifies wins; with none, an error other than ENOPKG wins over ENOPKG.
+/// its content, then per signer as [`verify_one`]: any signer refused
+/// other than for its crypto (ENOPKG) or key (ENOKEY) refuses the
+/// message; else one verified signer verifies it; else ENOKEY, or ENOPKG
+/// when no signer had supported crypto.
 pub fn verify(data: &[u8], pkcs7: &[u8]) -> KResult<Verified> {
     let ci = ContentInfo::from_der(pkcs7).map_err(|e| bad_msg(&alloc::format!("{e}")))?;
     if ci.content_type != OID_SIGNED_DATA {
@@ -460,15 +468,27 @@ pub fn verify(data: &[u8], pkcs7: &[u8]) -> KResult<Verified> {
     if signers.iter().any(|si| si.signed_attrs.is_some()) {
         bail!(EKEYREJECTED, "Invalid module sig (has authattrs)");
     }
-    let mut err = None;
+    // As pkcs7_verify + pkcs7_validate_trust: a signer with unsupported
+    // crypto is skipped, one without a trusted key does not count, any
+    // other failure refuses the message; a trusted signer verifies it.
+    let mut verified = None;
+    let mut errno = Errno::ENOPKG;
     for si in signers {
         match verify_one(si, data) {
-            Ok(v) => return Ok(v),
-            Err(e) if e.errno == Errno::ENOPKG && err.is_some() => {}
-            Err(e) => err = Some(e),
+            Ok(v) => verified = verified.or(Some(v)),
+            Err(e) if e.errno == Errno::ENOPKG => {}
+            Err(e) if e.errno == Errno::ENOKEY => errno = Errno::ENOKEY,
+            Err(e) => return Err(e),
         }
     }
-    Err(err.unwrap_or_else(|| bad_msg("no signer")))
+    verified.ok_or_else(|| {
+        let msg = if errno == Errno::ENOKEY {
+            "PKCS#7: signature not signed with a trusted key"
+        } else {
+            "PKCS#7: no signer with supported crypto"
+        };
+        Error::new(errno, msg)
+    })
 }
 
 /// Whether this kernel checks module signatures (Linux's
