@@ -9,7 +9,11 @@
 //!   when readable, else 122,000) vs reading this host's /proc/kallsyms;
 //! - name and address lookups at 100k and 1M symbols;
 //! - 250/500/1000 loaded modules: load, /sys/module listing, /proc/modules,
-//!   unload per module.
+//!   unload per module;
+//! - trusted modules: a load with signature verification (RSA-2048 and
+//!   ECDSA P-256, SHA-256) vs the same load before signing was on, and
+//!   in-kernel decompression (gzip, xz, zstd): throughput, and
+//!   finit_module of the compressed file vs of the plain one.
 
 use std::ffi::CString;
 use std::hint::black_box;
@@ -429,7 +433,8 @@ fn scale() {
         let t = Instant::now();
         let listed = list_dir(&ns.lookup("/sys/module").unwrap()).unwrap().len();
         let ls = t.elapsed();
-        assert_eq!(listed, n);
+        // The modules, beside the kernel's own entries (compression...).
+        assert_eq!(listed, n + starry_kmod::sysfs_kernel::list().len());
         let t = Instant::now();
         let text = read_path(&ns, "/proc/modules").unwrap();
         let pm = t.elapsed();
@@ -517,6 +522,139 @@ t "outside the sandbox: cat this host's /proc/kallsyms" cat /proc/kallsyms"#;
     delete_module("provider", O_NONBLOCK).unwrap();
 }
 
+// ---- trusted modules: signatures and decompression ------------------------------
+
+/// `tool ARGS FILE` on a copy of `bytes`: the signed or compressed file.
+fn with_tool(bytes: &[u8], f: impl FnOnce(&std::path::Path) -> std::path::PathBuf) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("starry-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("m.ko");
+    std::fs::write(&src, bytes).unwrap();
+    let out = std::fs::read(f(&src)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+fn signed(bytes: &[u8], (key, x509): (&str, &str)) -> Vec<u8> {
+    with_tool(bytes, |src| {
+        let dest = src.with_extension("signed");
+        let st = std::process::Command::new(starry_sample_modules::signing::SIGN_FILE)
+            .args(["sha256", key, x509])
+            .arg(src)
+            .arg(&dest)
+            .status()
+            .expect("sign-file (needs openssl)");
+        assert!(st.success());
+        dest
+    })
+}
+
+fn compressed(bytes: &[u8], tool: &str, args: &[&str], ext: &str) -> Vec<u8> {
+    with_tool(bytes, |src| {
+        let st = std::process::Command::new(tool)
+            .args(args)
+            .arg(src)
+            .status()
+            .expect("gzip/xz/zstd");
+        assert!(st.success());
+        src.with_extension(format!("ko.{ext}"))
+    })
+}
+
+fn signing() {
+    use starry_kmod::signature::{self, split, verify};
+    use starry_kmod::syscalls::MODULE_INIT_COMPRESSED_FILE;
+    use starry_sample_modules::signing::{CERTS, ECDSA, RSA};
+
+    println!("\n== trusted modules: load + unload of hello with signature verification");
+    let rsa = signed(HELLO.bytes, RSA);
+    let ecdsa = signed(HELLO.bytes, ECDSA);
+    let n = 200;
+    // The reference: the same load in a kernel without module signing.
+    let plain = per_iter(n, || full_cycle(&HELLO));
+    signature::init_module_signing(CERTS);
+    let cycle = |img: &[u8]| {
+        init_module(img, b"").expect("load");
+        delete_module("hello", O_NONBLOCK).expect("unload");
+    };
+    let mut rows = Vec::new();
+    for (name, img) in [("RSA-2048/SHA-256", &rsa), ("ECDSA P-256/SHA-256", &ecdsa)] {
+        let s = split(img).unwrap().unwrap();
+        let v = per_iter(n, || {
+            black_box(verify(black_box(s.module), s.pkcs7).expect("verify"));
+        });
+        let full = per_iter(n, || cycle(img));
+        rows.push((name, full, v));
+    }
+    println!(
+        "{:<22} {:>10} {:>12} {:>7} {:>12}",
+        "signature", "load µs", "unsigned µs", "ratio", "verify µs"
+    );
+    for (name, full, v) in rows {
+        println!(
+            "{:<22} {:>10.1} {:>12.1} {:>6.2}x {:>12.1}",
+            name,
+            full.as_secs_f64() * 1e6,
+            plain.as_secs_f64() * 1e6,
+            full.as_secs_f64() / plain.as_secs_f64(),
+            v.as_secs_f64() * 1e6
+        );
+    }
+
+    println!(
+        "\n== in-kernel decompression of hello_rust ({} bytes)",
+        HELLO_RUST.bytes.len()
+    );
+    let root = RootFs::new(RELEASE).unwrap();
+    let plain_node = root.add_file("/plain.ko", HELLO_RUST.bytes).unwrap();
+    let finit = |node: &ax_fs_vfs::VfsNodeRef, flags: u32| {
+        starry_kmod::finit_module(node.as_ref(), b"", flags).expect("finit");
+        delete_module(HELLO_RUST.name, O_NONBLOCK).expect("unload");
+    };
+    let base = per_iter(n, || finit(&plain_node, 0));
+    println!(
+        "{:<6} {:>10} {:>12} {:>10} {:>12} {:>7}",
+        "algo", "bytes", "decomp µs", "MB/s", "finit µs", "ratio"
+    );
+    println!(
+        "{:<6} {:>10} {:>12} {:>10} {:>12.1} {:>6.2}x",
+        "none",
+        HELLO_RUST.bytes.len(),
+        "-",
+        "-",
+        base.as_secs_f64() * 1e6,
+        1.0
+    );
+    for (algo, tool, args) in [
+        ("gzip", "gzip", &["-9", "-k"][..]),
+        ("xz", "xz", &["-k"][..]),
+        ("zst", "zstd", &["-q", "-19", "-k"][..]),
+    ] {
+        let z = compressed(
+            HELLO_RUST.bytes,
+            tool,
+            args,
+            if algo == "gzip" { "gz" } else { algo },
+        );
+        let d = per_iter(n, || {
+            black_box(
+                starry_kmod::decompress::decompress(black_box(&z), 64 << 20).expect("decompress"),
+            );
+        });
+        let node = root.add_file(&format!("/m.ko.{algo}"), &z).unwrap();
+        let f = per_iter(n, || finit(&node, MODULE_INIT_COMPRESSED_FILE));
+        println!(
+            "{:<6} {:>10} {:>12.1} {:>10.1} {:>12.1} {:>6.2}x",
+            algo,
+            z.len(),
+            d.as_secs_f64() * 1e6,
+            HELLO_RUST.bytes.len() as f64 / d.as_secs_f64() / 1e6,
+            f.as_secs_f64() * 1e6,
+            f.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it quickly.
     let host = platform::host::install();
@@ -526,12 +664,13 @@ fn main() {
     );
     // STARRY_BENCH=name[,name] runs only those sections.
     let only = std::env::var("STARRY_BENCH").ok();
-    let sections: [(&str, fn()); 6] = [
+    let sections: [(&str, fn()); 7] = [
         ("load_unload", load_unload),
         ("memory", memory),
         ("kallsyms", kallsyms),
         ("seq_file", seq_file),
         ("scale", scale),
+        ("signing", signing),
         ("sandbox", sandbox),
     ];
     for (name, f) in sections {

@@ -23,7 +23,7 @@ use crate::memory::reader::{ModuleMemoryReader, struct_module};
 use crate::module::{self, Formed, Loaded, Module, State};
 use crate::relocate::{self, Image, Relocated};
 use crate::taint::{self, TaintMask};
-use crate::{exports, kallsyms, klog, modinfo, params};
+use crate::{exports, kallsyms, klog, modinfo, params, signature};
 
 pub use crate::version::{RELEASE, VERMAGIC};
 
@@ -33,6 +33,10 @@ pub struct LoadOptions {
     /// Ignore the version magic: load with taint F (finit_module's
     /// MODULE_INIT_IGNORE_VERMAGIC, `insmod -f`).
     pub ignore_vermagic: bool,
+    /// finit_module with MODULE_INIT_IGNORE_MODVERSIONS or _VERMAGIC: the
+    /// module is no longer the one signed, so its signature is not
+    /// checked (Linux's mangled_module).
+    pub mangled: bool,
 }
 
 /// Loads a module image with an argument string: Linux's load_module +
@@ -42,9 +46,16 @@ pub fn load(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>
 }
 
 fn load_steps(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
-    let image = Image::new(image);
+    // Linux's module_sig_check: first, on the whole (decompressed) image;
+    // the ELF is what the signature covers.
+    let sig = signature::module_sig_check(image, opts.mangled)?;
+    let image = Image::new(sig.image);
     let elf = elf::check(image.bytes())?;
-    let taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
+    let mut taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
+    if signature::module_signing() && sig.verified.is_none() {
+        signature::note_unverified(&elf.name);
+        taints.add(taint::UNSIGNED_MODULE);
+    }
     let m = module::reserve(&elf.name, elf.modinfo.clone())?;
     let gpl_ok = !taints.has(taint::PROPRIETARY_MODULE);
     let formed = exports::resolve(&elf, gpl_ok).and_then(|(resolved, providers)| {

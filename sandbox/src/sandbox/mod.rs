@@ -223,7 +223,8 @@ fn scratch_dir() -> Result<Scratch, String> {
 /// `extra/`, an empty /etc/modprobe.d, sysfs and procfs.
 fn build_vfs(extra: &[(String, Vec<u8>)]) -> Result<(RootFs, Arc<Namespace>), String> {
     let rootfs = RootFs::new(RELEASE).map_err(|e| format!("rootfs: {e:?}"))?;
-    for m in starry_sample_modules::ALL {
+    // As modules_install left them: signed.
+    for m in starry_sample_modules::INSTALLED_MODULES {
         rootfs
             .add_module(m.name, m.bytes)
             .map_err(|e| format!("rootfs: {}: {e:?}", m.name))?;
@@ -308,6 +309,17 @@ pub fn modules_in(dir: &Path) -> Result<ModuleFiles, String> {
     Ok(out)
 }
 
+/// Module signing as the kernel boots it: the build's certificates are
+/// built in (Linux's CONFIG_MODULE_SIG with its system keyring), and
+/// `STARRY_KMOD_CMDLINE` is the kernel command line
+/// (`module.sig_enforce=1` enforces signatures from boot).
+pub fn boot_module_signing() {
+    starry_kmod::signature::init_module_signing(starry_sample_modules::signing::CERTS);
+    if let Ok(cmdline) = std::env::var("STARRY_KMOD_CMDLINE") {
+        starry_kmod::signature::apply_cmdline(&cmdline);
+    }
+}
+
 /// Runs `script` with `/bin/sh` in the sandbox; returns its exit status.
 pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Result<i32, String> {
     guard::fork_watcher()?;
@@ -315,6 +327,7 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
     // Kernel messages go to stderr as `<level>text`, the script's output
     // stays on stdout (STARRY_KMOD_QUIET=1 silences the kernel).
     host.set_console_echo(std::env::var_os("STARRY_KMOD_QUIET").is_none());
+    boot_module_signing();
     let (_rootfs, ns) = build_vfs(extra)?;
     enter_namespace()?;
     let scratch = scratch_dir()?;
