@@ -26,6 +26,9 @@ struct Call {
     comm: Comm,
     since_ns: u64,
     reported: bool,
+    /// Sleeping interruptibly (not a hung task, as Linux's
+    /// TASK_UNINTERRUPTIBLE-only check).
+    paused: bool,
 }
 
 static CALLS: SpinRaw<Vec<Call>> = SpinRaw::new(Vec::new());
@@ -41,11 +44,25 @@ pub fn set_timeout_secs(secs: u64) {
 }
 
 /// A call being watched; dropping it ends the watch.
-pub struct Watch(u64);
+pub struct Watch(u64, u64);
 
 impl Drop for Watch {
     fn drop(&mut self) {
         CALLS.lock().retain(|c| c.id != self.0);
+        if platform::installed().is_some() {
+            crate::sched::current().set_watch(self.1);
+        }
+    }
+}
+
+/// While the watched call's task sleeps interruptibly (`on`), it is not
+/// counted; any wake-up restarts its clock (a sleeping task that keeps
+/// waking makes progress, as Linux counts context switches).
+pub fn pause(id: u64, on: bool) {
+    let now = platform::installed().map_or(0, |p| p.now_ns());
+    if let Some(c) = CALLS.lock().iter_mut().find(|c| c.id == id) {
+        c.paused = on;
+        c.since_ns = now;
     }
 }
 
@@ -59,8 +76,14 @@ pub fn watch(task: &Task) -> Watch {
         comm: task.comm,
         since_ns,
         reported: false,
+        paused: false,
     });
-    Watch(id)
+    let outer = if platform::installed().is_some() {
+        crate::sched::current().set_watch(id)
+    } else {
+        0
+    };
+    Watch(id, outer)
 }
 
 /// Reports every watched call older than the timeout, once each.
@@ -75,7 +98,7 @@ pub fn check() {
     let now = p.now_ns();
     let mut late = Vec::new();
     for c in CALLS.lock().iter_mut() {
-        if !c.reported && now.saturating_sub(c.since_ns) >= secs * 1_000_000_000 {
+        if !c.reported && !c.paused && now.saturating_sub(c.since_ns) >= secs * 1_000_000_000 {
             c.reported = true;
             late.push((c.comm, c.pid));
         }

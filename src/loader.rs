@@ -42,6 +42,7 @@ pub fn load(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>
 }
 
 fn load_steps(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
+    crate::kapi::runtime_start();
     let image = Image::new(image);
     let elf = elf::check(image.bytes())?;
     let taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
@@ -161,8 +162,9 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// path (failed load at any step, failed init, unload, forced unload), in
 /// this order:
 /// 1. state going (its files say so; no new reference can be taken);
-///    what it created and did not remove (proc entries) is removed, with
-///    a warning;
+///    what it left running in the runtime (timers, tasklets, work, work
+///    queues, kthreads) is stopped and waited for, and what it created and
+///    did not remove (proc entries) is removed, each with a warning;
 /// 2. its exports withdrawn (no new user can resolve against it);
 /// 3. its uses dropped (holder entries and references on providers);
 /// 4. its memory, once no call into it is in flight: parameter memory
@@ -170,6 +172,7 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// 5. removed from the registry (its name can be loaded again).
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
+    crate::kapi::runtime_stop(m, true);
     crate::pde::remove_owned(m);
     exports::unregister(m);
     m.detach_uses();

@@ -11,14 +11,23 @@
 //! linux/<header>.h` of the same Linux name.
 
 pub mod fs;
+pub mod kfifo;
+pub mod kthread;
+pub mod locking;
 pub mod module;
 pub mod params;
 pub mod printk;
 pub mod procfs;
+pub mod random;
+pub mod sched;
 pub mod seq_file;
 pub mod slab;
 pub mod string;
+pub mod time;
+pub mod timer;
 pub mod uaccess;
+pub mod wait;
+pub mod workqueue;
 
 pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
 pub use printk::starry_kmod_printk_emit;
@@ -37,6 +46,7 @@ pub(crate) type AddrFn = fn() -> usize;
 const AREAS: &[&[(&str, AddrFn)]] = &[
     printk::EXPORTS,
     slab::EXPORTS,
+    slab::CACHE_EXPORTS,
     string::EXPORTS,
     module::EXPORTS,
     params::STD_EXPORTS,
@@ -45,7 +55,46 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     fs::EXPORTS,
     procfs::EXPORTS,
     seq_file::EXPORTS,
+    sched::EXPORTS,
+    time::EXPORTS,
+    locking::EXPORTS,
+    wait::EXPORTS,
+    kthread::EXPORTS,
+    timer::EXPORTS,
+    workqueue::EXPORTS,
+    kfifo::EXPORTS,
+    random::EXPORTS,
 ];
+
+/// Starts what the module runtime needs before any module code runs: the
+/// jiffies ticker and the system work queues (their workers, the softirq
+/// thread and kthreads start on demand). Called at every load; once.
+pub fn runtime_start() {
+    crate::sched::set_default_wake(wait::default_wake_addr());
+    time::start_ticker();
+    workqueue::start();
+}
+
+/// Stops what module `m` left in the runtime: armed timers, scheduled
+/// tasklets, queued work, its work queues and live kthreads, each named in
+/// a kernel-log warning. With `sync` (at unload, before its pages are
+/// freed) callbacks of `m` running now are waited for and its kthreads
+/// stopped and waited for; without (after an Oops in one of its
+/// callbacks, possibly on the runtime thread itself) nothing waits.
+pub fn runtime_stop(m: &crate::module::Module, sync: bool) {
+    if sync {
+        m.stop_runtime();
+    }
+    timer::stop_owned(m, sync);
+    workqueue::stop_owned(m, sync);
+    kthread::stop_owned(m, sync);
+    if sync {
+        slab::destroy_owned(m);
+    }
+    if !sync {
+        m.stop_runtime();
+    }
+}
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {
     AREAS.iter().flat_map(|area| area.iter())
