@@ -98,8 +98,8 @@ pub struct KTask {
     should_stop: AtomicBool,
     /// The hung-task watch of the module call this task is in (0: none).
     watch: AtomicU64,
-    /// The kthread's own record (kapi::kthread), as a word.
-    pub(crate) kthread_data: AtomicUsize,
+    /// The open flags of the open(2) this task is carrying out.
+    open_flags: AtomicU32,
 }
 
 // SAFETY: the comm cell is written only by its own thread (identity
@@ -135,7 +135,7 @@ impl KTask {
             kthread,
             should_stop: AtomicBool::new(false),
             watch: AtomicU64::new(0),
-            kthread_data: AtomicUsize::new(0),
+            open_flags: AtomicU32::new(0),
         }
     }
 
@@ -218,6 +218,16 @@ impl KTask {
     /// Forgets its pending signals (a thread serving another caller next).
     pub fn clear_signals(&self) {
         self.ts.pending.store(0, Ordering::SeqCst);
+    }
+
+    /// The open flags of the open(2) it carries out (0 outside one).
+    pub fn open_flags(&self) -> u32 {
+        self.open_flags.load(Ordering::Relaxed)
+    }
+
+    /// Sets them; the previous flags.
+    pub fn set_open_flags(&self, flags: u32) -> u32 {
+        self.open_flags.swap(flags, Ordering::Relaxed)
     }
 
     /// kthread_should_stop for this task.
