@@ -333,7 +333,7 @@ fn sleepers_and_kthreads_are_not_hung_tasks() {
     let node = sys.ns.lookup("/proc/waitq").unwrap();
     let reader = thread::spawn(move || {
         let mut b = [0u8; 8];
-        node.read_at(0, &mut b).map(|n| n)
+        node.read_at(0, &mut b)
     });
     until("the reader sleeps", || {
         param(&sys, "waitq", "sleepers") == 1
