@@ -11,6 +11,7 @@
 mod fusefs;
 mod guard;
 mod hostfile;
+mod interrupt;
 mod seccomp;
 mod terminal;
 
@@ -129,12 +130,17 @@ struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// Opens the FUSE file with the access mode the caller asked for.
+    /// Opens the FUSE file with the access mode the caller asked for, and
+    /// its flags that a module's open sees (O_NONBLOCK, O_APPEND...).
     fn open_fuse(&self, rel: &str, flags: i32) -> io::Result<OwnedFd> {
+        use std::os::unix::fs::OpenOptionsExt;
         let mode = flags & libc::O_ACCMODE;
+        let passed = flags
+            & (libc::O_NONBLOCK | libc::O_APPEND | libc::O_TRUNC | libc::O_DIRECT | libc::O_SYNC);
         fs::OpenOptions::new()
             .read(mode != libc::O_WRONLY)
             .write(mode != libc::O_RDONLY)
+            .custom_flags(passed)
             .open(self.fuse.join(rel))
             .map(OwnedFd::from)
     }
@@ -157,6 +163,10 @@ impl seccomp::OpenHook for OpenFiles {
             _ => return module_proc_entry(path).map(|rel| self.open_fuse(&rel, flags)),
         };
         Some(self.open_fuse(rel, libc::O_RDONLY))
+    }
+
+    fn may_sleep(&self, path: &[u8]) -> bool {
+        module_proc_entry(path).is_some()
     }
 }
 
@@ -318,6 +328,10 @@ fn prepare_scratch(w: &Path) -> Result<(), String> {
     fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())
 }
 
+/// FUSE request threads: as many callers may sleep in modules at once
+/// while the others' file access goes on.
+const FUSE_THREADS: usize = 16;
+
 /// Serves the kernel's VFS through FUSE at `fuse_dir`.
 fn mount_kernel_fs(
     ns: Arc<Namespace>,
@@ -327,6 +341,10 @@ fn mount_kernel_fs(
         let mut c = fuser::Config::default();
         c.mount_options = vec![fuser::MountOption::FSName("starry-kmod".into())];
         c.acl = fuser::SessionACL::All;
+        // Requests are served concurrently: a read that sleeps in a module
+        // stalls only its caller (each thread has its own /dev/fuse fd).
+        c.n_threads = Some(FUSE_THREADS);
+        c.clone_fd = true;
         c
     };
     fuser::spawn_mount(fusefs::KernelFs::new(ns), fuse_dir, &config).map_err(|e| {
@@ -455,7 +473,7 @@ fn spawn_and_wait(script: &Script, args: &[String], hook: OpenFiles) -> Result<i
         .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     drop(child_sock);
     let listener = seccomp::recv_fd(parent_sock.as_raw_fd()).map_err(|e| e.to_string())?;
-    std::thread::spawn(move || seccomp::serve(listener, &hook));
+    std::thread::spawn(move || seccomp::serve(listener, std::sync::Arc::new(hook)));
     guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
     if let Some(pgrp) = terminal {
