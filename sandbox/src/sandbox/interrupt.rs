@@ -120,7 +120,13 @@ pub fn serve<R>(pid: u32, f: impl FnOnce() -> R) -> R {
         });
         id
     };
-    let r = f();
+    // `current` is the caller (its pid and name), as for its syscalls.
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    let caller = starry_kmod::platform::Task {
+        pid,
+        comm: starry_kmod::platform::Comm::new(comm.trim_end()),
+    };
+    let r = starry_kmod::platform::host::with_task(caller, f);
     w.list.lock().unwrap().1.retain(|x| x.id != id);
     task.clear_signals();
     r

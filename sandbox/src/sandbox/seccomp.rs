@@ -444,9 +444,8 @@ pub fn serve(listener: OwnedFd, hook: std::sync::Arc<dyn OpenHook + Send + Sync>
             let keep = listener.clone();
             let hook = hook.clone();
             std::thread::spawn(move || {
-                let answer = super::interrupt::on_behalf_of(req.pid, || {
-                    handle(&req.data, req.pid, &*hook)
-                });
+                let answer =
+                    super::interrupt::on_behalf_of(req.pid, || handle(&req.data, req.pid, &*hook));
                 respond(keep.as_raw_fd(), req.id, req.pid, answer);
             });
             continue;
