@@ -467,6 +467,12 @@ impl Module {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 
+    /// Whether its runtime objects were stopped (no callback reaches it,
+    /// and it cannot arm new ones).
+    pub(crate) fn runtime_stopped(&self) -> bool {
+        self.runtime_stopped.load(Ordering::Acquire) || self.is_broken()
+    }
+
     /// Marks its runtime objects stopped: no callback reaches it any more.
     pub(crate) fn stop_runtime(&self) {
         self.runtime_stopped.store(true, Ordering::Release);

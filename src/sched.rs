@@ -309,6 +309,12 @@ pub fn adopt(t: &Arc<KTask>) {
     platform::get().set_task_word(w, release_word);
 }
 
+/// Lets go of the current thread's task (a runtime thread about to end;
+/// where the platform has no thread-exit hook this is what frees it).
+pub fn forget_current() {
+    platform::get().set_task_word(0, release_word);
+}
+
 /// The current thread's task, made on first use. Valid as long as this
 /// thread runs.
 pub fn current() -> &'static KTask {
@@ -438,6 +444,9 @@ pub fn schedule_until(deadline_ns: Option<u64>) -> bool {
     }
     let woken = t.event.wait(deadline_ns);
     t.set_state(TASK_RUNNING);
+    // A task waking up sees the time it woke at (jiffies as a tick would
+    // have left it).
+    crate::kapi::time::jiffies();
     if watch != 0 {
         crate::hung_task::pause(watch, false);
     }

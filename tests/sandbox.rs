@@ -148,7 +148,7 @@ fn the_module_runtime_in_the_sandbox() {
     );
     for what in [
         "counters: kthreads stopped, results right",
-        "careless: deleting timer timer_fn it left armed",
+        "careless: killing tasklet tasklet_fn it left scheduled",
         "careless: stopping kthread careless:",
     ] {
         assert!(log.contains(what), "{what} not logged:\n{log}");

@@ -7,7 +7,11 @@
  * are created (a handshake between kthreads), and each completes `done`
  * when it finishes. Init waits for every `done`, then the totals are
  * exact: threads * iters each. They are printed and readable in
- * /proc/counters; `runs` counts kthread_stop results.
+ * /proc/counters; exit checks every kthread_stop result.
+ *
+ * With bench=N, init also times N uncontended mutex and spinlock pairs,
+ * N/100 kthread_run+kthread_stop and N/100 work items queued and waited
+ * for (ktime_get_ns), and prints the totals (benches/figures.rs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 #include <linux/atomic.h>
@@ -20,6 +24,8 @@
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
+#include <linux/ktime.h>
+#include <linux/workqueue.h>
 
 #define MAX_THREADS 16
 
@@ -111,6 +117,50 @@ static const struct proc_ops counters_ops = {
 	.proc_release = single_release,
 };
 
+static int bench;
+module_param(bench, int, 0444);
+static DECLARE_COMPLETION(bench_done);
+
+static int nothing(void *arg)
+{
+	return 7;
+}
+
+static void bench_work_fn(struct work_struct *w)
+{
+	complete(&bench_done);
+}
+static DECLARE_WORK(bench_work, bench_work_fn);
+
+static void run_bench(void)
+{
+	u64 t0, t1, t2, t3, t4;
+	int i, bad = 0;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < bench; i++) {
+		mutex_lock(&mutex);
+		mutex_unlock(&mutex);
+	}
+	t1 = ktime_get_ns();
+	for (i = 0; i < bench; i++) {
+		spin_lock(&spin);
+		spin_unlock(&spin);
+	}
+	t2 = ktime_get_ns();
+	for (i = 0; i < bench / 100; i++)
+		bad += kthread_stop(kthread_run(nothing, NULL, "bench")) != 7;
+	t3 = ktime_get_ns();
+	for (i = 0; i < bench / 100; i++) {
+		schedule_work(&bench_work);
+		wait_for_completion(&bench_done);
+	}
+	t4 = ktime_get_ns();
+	pr_info("bench: %d mutex pairs %llu ns, %d spinlock pairs %llu ns, %d kthread_run+stop %llu ns, %d work round trips %llu ns%s\n",
+		bench, t1 - t0, bench, t2 - t1, bench / 100, t3 - t2, bench / 100, t4 - t3,
+		bad ? " (wrong results)" : "");
+}
+
 static int __init counters_init(void)
 {
 	struct task_struct *s;
@@ -118,6 +168,8 @@ static int __init counters_init(void)
 
 	if (threads < 1 || threads > MAX_THREADS)
 		return -EINVAL;
+	if (bench > 0)
+		run_bench();
 	for (i = 0; i < threads; i++) {
 		init_completion(&done[i]);
 		tasks[i] = kthread_run(hammer, (void *)i, "counter/%ld", i);

@@ -70,6 +70,8 @@ fn run(k: Arc<Kthread>) {
         }
     };
     finish(&k, result);
+    drop(k);
+    sched::forget_current();
 }
 
 fn finish(k: &Kthread, result: i64) {
@@ -98,6 +100,9 @@ pub unsafe extern "C" fn starry_kmod_kthread_create(
         );
         return err_ptr(Errno::EINVAL);
     };
+    if owner.runtime_stopped() {
+        return err_ptr(Errno::EINTR);
+    }
     let task = KTask::new_kthread(&name);
     task.set_state(TASK_UNINTERRUPTIBLE);
     let k = Arc::new(Kthread {

@@ -82,17 +82,20 @@ pub fn runtime_start() {
 /// stopped and waited for; without (after an Oops in one of its
 /// callbacks, possibly on the runtime thread itself) nothing waits.
 pub fn runtime_stop(m: &crate::module::Module, sync: bool) {
-    if sync {
-        m.stop_runtime();
-    }
-    timer::stop_owned(m, sync);
-    workqueue::stop_owned(m, sync);
+    // From now no callback of m starts and m arms or queues nothing new
+    // (a callback running now that re-arms itself is refused); what is
+    // armed or queued is cancelled and named; what runs now ends (its
+    // kthreads are stopped); a last pass takes what raced with the flag.
+    m.stop_runtime();
+    timer::stop_owned(m, false);
+    workqueue::stop_owned(m, false);
     kthread::stop_owned(m, sync);
     if sync {
+        timer::wait_owned(m);
+        workqueue::wait_owned(m);
+        timer::stop_owned(m, false);
+        workqueue::stop_owned(m, false);
         slab::destroy_owned(m);
-    }
-    if !sync {
-        m.stop_runtime();
     }
 }
 

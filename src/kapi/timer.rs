@@ -182,13 +182,26 @@ fn run_timers() -> bool {
         any = true;
         match armed.action {
             Action::Call { f } => {
+                // Linux's tick updates jiffies before it runs timers.
+                jiffies();
                 // SAFETY: f was checked to be the owner's code at mod_timer;
                 // it takes the timer.
-                let _ = unsafe {
+                let r = unsafe {
                     armed
                         .owner
                         .call_runtime(f, [armed.addr, 0, 0], Context::Atomic)
                 };
+                if r == Err(crate::errno::Errno::EIO) && !armed.owner.is_broken() {
+                    let name = armed
+                        .owner
+                        .symbol_at(f)
+                        .map_or_else(|| alloc::format!("{f:#x}"), |(n, _)| n);
+                    klog!(
+                        level::WARNING,
+                        "{}: not running timer {name}: its exit has returned",
+                        armed.owner.name()
+                    );
+                }
             }
             Action::Work { wq, work } => super::workqueue::timer_queue(wq, work, &armed.owner),
         }
@@ -202,8 +215,24 @@ fn run_timers() -> bool {
     any
 }
 
-/// Arms (or re-arms) a timer; whether it was pending.
+/// Arms (or re-arms) a timer; whether it was pending. A module whose
+/// runtime was stopped (its exit returned, or it oopsed) arms nothing.
 pub(crate) fn arm(addr: usize, expires: u64, owner: Arc<Module>, action: Action) -> bool {
+    if owner.runtime_stopped() {
+        if let Action::Call { f } = action
+            && !owner.is_broken()
+        {
+            let name = owner
+                .symbol_at(f)
+                .map_or_else(|| alloc::format!("{f:#x}"), |(n, _)| n);
+            klog!(
+                level::WARNING,
+                "{}: not re-arming timer {name}: its exit has returned",
+                owner.name()
+            );
+        }
+        return false;
+    }
     let deadline = jiffies_deadline(expires);
     let was = {
         let mut t = TIMERS.lock();
@@ -392,6 +421,10 @@ fn schedule_tasklet(t: *mut Tasklet, hi: bool) {
         klog!(level::ERR, "tasklet_schedule: {t:p} has no module function");
         return;
     };
+    if owner.runtime_stopped() {
+        tl.state.fetch_and(!TASKLET_SCHED, Ordering::SeqCst);
+        return;
+    }
     {
         let mut g = TASKLETS.lock();
         if hi {
@@ -580,11 +613,19 @@ pub(crate) fn stop_owned(m: &Module, sync: bool) {
             name_of(tl.func)
         );
     }
-    if sync && !on_softirq() {
-        // A callback of m running now (timer or tasklet) finishes first.
-        let me = m as *const Module as usize;
-        idle().wait_until(None, || TIMERS.lock().running_owner != me);
+    if sync {
+        wait_owned(m);
     }
+}
+
+/// Waits while a timer or tasklet callback of `m` runs (not from the
+/// softirq thread itself).
+pub(crate) fn wait_owned(m: &Module) {
+    if on_softirq() {
+        return;
+    }
+    let me = m as *const Module as usize;
+    idle().wait_until(None, || TIMERS.lock().running_owner != me);
 }
 
 /// Timers armed (for tests).

@@ -173,6 +173,7 @@ fn worker(wq: Arc<Workqueue>, me: Arc<KTask>) {
             // Destroyed and drained: this worker ends.
             me.set_state(sched::TASK_RUNNING);
             sched::unregister(me.addr());
+            sched::forget_current();
             return;
         };
         me.set_state(sched::TASK_RUNNING);
@@ -203,6 +204,11 @@ fn wake_one(wq: &Arc<Workqueue>) {
 
 /// Puts a pending work item on `wq` and gets a worker to it.
 fn enqueue(wq: &Arc<Workqueue>, work: usize, f: usize, owner: Arc<Module>) -> bool {
+    if owner.runtime_stopped() {
+        // Its exit returned (or it oopsed): nothing of it is queued now.
+        data(work).fetch_and(!WORK_PENDING, Ordering::SeqCst);
+        return false;
+    }
     let spawn = {
         let mut st = wq.st.lock();
         if st.destroyed {
@@ -577,15 +583,7 @@ pub(crate) fn stop_owned(m: &Module, sync: bool) {
         }
     }
     if sync {
-        let mine = |w: usize| m.contains(w);
-        if RUNNING.lock().iter().any(|(w, _)| mine(*w)) {
-            klog!(
-                level::WARNING,
-                "{}: waiting for its work still running",
-                m.name()
-            );
-            idle().wait_until(None, || !RUNNING.lock().iter().any(|(w, _)| mine(*w)));
-        }
+        wait_owned(m);
     }
     for q in wqs {
         if q.owner.as_ref().is_some_and(|o| core::ptr::eq(&**o, m)) {
@@ -599,6 +597,19 @@ pub(crate) fn stop_owned(m: &Module, sync: bool) {
         }
     }
     idle().wake_all();
+}
+
+/// Waits while work of `m` runs, with a warning.
+pub(crate) fn wait_owned(m: &Module) {
+    let mine = |w: usize| m.contains(w);
+    if RUNNING.lock().iter().any(|(w, _)| mine(*w)) {
+        klog!(
+            level::WARNING,
+            "{}: waiting for its work still running",
+            m.name()
+        );
+        idle().wait_until(None, || !RUNNING.lock().iter().any(|(w, _)| mine(*w)));
+    }
 }
 
 /// A delayed work item of `m` whose timer was disarmed at unload.

@@ -335,12 +335,25 @@ impl Platform for ArceosPlatform {
     fn set_task_word(&self, word: usize, release: fn(usize)) {
         let id = ax_api::task::ax_current_task_id();
         let mut g = TASK_WORDS.lock();
-        match g.iter_mut().find(|(t, _, _)| *t == id) {
-            Some(e) => {
-                e.1 = word;
-                e.2 = release;
+        let old = match g.iter().position(|(t, _, _)| *t == id) {
+            Some(i) if word == 0 => Some(g.swap_remove(i)),
+            Some(i) => Some(core::mem::replace(&mut g[i], (id, word, release))),
+            None => {
+                if word != 0 {
+                    g.push((id, word, release));
+                }
+                None
             }
-            None => g.push((id, word, release)),
+        };
+        drop(g);
+        // ArceOS tasks have no thread-exit hook: a thread's word is
+        // released when it is replaced or cleared (the runtime clears it
+        // as its threads end).
+        if let Some((_, w, r)) = old
+            && w != 0
+            && w != word
+        {
+            r(w);
         }
     }
 

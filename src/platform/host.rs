@@ -514,11 +514,14 @@ impl Platform for HostPlatform {
     }
 
     fn task_word(&self) -> usize {
-        TASK_WORD.with(|w| w.word.get())
+        TASK_WORD.try_with(|w| w.word.get()).unwrap_or(0)
     }
 
     fn set_task_word(&self, word: usize, release: fn(usize)) {
-        TASK_WORD.with(|w| {
+        // During the thread's own teardown the slot is gone: the word is
+        // then kept by nobody (a task made that late is leaked, not freed
+        // while in use).
+        let _ = TASK_WORD.try_with(|w| {
             let old = (w.word.replace(word), w.release.replace(Some(release)));
             if let (o, Some(r)) = old
                 && o != 0

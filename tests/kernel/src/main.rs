@@ -303,6 +303,45 @@ fn main() {
         r.insmod("initfail", "") == Err(Errno::ENODEV),
     );
 
+    // The module runtime: kthreads, a timer and work queues from samples,
+    // on ArceOS tasks, wait queues and the HAL's clock.
+    r.check(
+        "finit_counters",
+        r.insmod("counters", "threads=3 iters=2000") == Ok(()),
+    );
+    let exact = r.logged("mutex 6000 spinlock 6000 rwlock 6000 atomic 6000 atomic64 6000");
+    r.check("counters_exact_under_locks", exact);
+    r.check(
+        "counters_kthreads_stopped",
+        delete_module("counters", O_NONBLOCK).is_ok() && r.logged("results right"),
+    );
+    r.check("finit_ticker", r.insmod("ticker", "period_ms=10") == Ok(()));
+    let param = |r: &Run, name: &str| -> i64 {
+        r.cat(&format!("/sys/module/ticker/parameters/{name}"))
+            .trim()
+            .parse()
+            .unwrap_or(-1)
+    };
+    let start = ax_hal::time::monotonic_time_nanos();
+    while param(&r, "works") < 10 && ax_hal::time::monotonic_time_nanos() - start < 5_000_000_000 {
+        std::thread::sleep(core::time::Duration::from_millis(20));
+    }
+    for name in [
+        "timer_ticks",
+        "works",
+        "delayed",
+        "system_works",
+        "kthread_loops",
+    ] {
+        let n = param(&r, name);
+        println!("ticker {name} = {n}");
+        r.check(&format!("ticker_{name}_counted"), n >= 5);
+    }
+    r.check(
+        "ticker_unloaded",
+        delete_module("ticker", O_NONBLOCK).is_ok() && r.logged("ticker: timer "),
+    );
+
     // Unload everything, users first.
     let mut unloaded = true;
     for m in [
