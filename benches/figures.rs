@@ -582,12 +582,25 @@ fn main() {
         "starry-kmod figures ({} kernel symbols in this binary)",
         host.kernel_symbols().len()
     );
-    load_unload();
-    memory();
-    kallsyms();
-    seq_file();
-    runtime();
-    scale();
-    sandbox();
+    // FIGURES=runtime,seq_file... runs only those sections.
+    let only = std::env::var("FIGURES").ok();
+    let run = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|x| x == name))
+    };
+    let sections: [(&str, fn()); 7] = [
+        ("load_unload", load_unload),
+        ("memory", memory),
+        ("kallsyms", kallsyms),
+        ("seq_file", seq_file),
+        ("runtime", runtime),
+        ("scale", scale),
+        ("sandbox", sandbox),
+    ];
+    for (name, f) in sections {
+        if run(name) {
+            f();
+        }
+    }
     assert_eq!(host.module_pages_in_use(), 0, "pages leaked");
 }
