@@ -28,7 +28,9 @@ use starry_kmod::{RELEASE, delete_module, elf, init_module, kapi, module};
 use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
-use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROCFILES, PROVIDER, SampleModule};
+use starry_sample_modules::{
+    COUNTERS, HELLO, HELLO_RUST, PARAMS, PROCFILES, PROVIDER, SampleModule, TICKER,
+};
 
 // The tests' ELF helpers (renaming a module's image).
 #[path = "../tests/common/elf.rs"]
@@ -407,6 +409,77 @@ fn seq_file() {
     delete_module("procfiles", O_NONBLOCK).expect("unload procfiles");
 }
 
+// ---- the module runtime -------------------------------------------------------------
+
+/// The numbers of a log line, in order.
+fn numbers(line: &str) -> Vec<f64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn runtime() {
+    println!(
+        "\n== the module runtime: locks from module code vs the host's, kthreads, work, timers"
+    );
+    let seq = starry_kmod::console::next_seq();
+    let n = 1_000_000u32;
+    init_module(
+        COUNTERS.bytes,
+        format!("threads=1 iters=1 bench={n}").as_bytes(),
+    )
+    .expect("load counters");
+    let line = starry_kmod::console::since(seq)
+        .into_iter()
+        .map(|r| r.text)
+        .find(|t| t.contains("bench: "))
+        .expect("the bench line");
+    delete_module("counters", O_NONBLOCK).expect("unload counters");
+    let v = numbers(&line);
+    let (mutex, spin, kthreads, works) = (v[1] / v[0], v[3] / v[2], v[5] / v[4], v[7] / v[6]);
+    // The host's pthread mutex pair, uncontended, from Rust.
+    let m = Box::new(std::sync::Mutex::new(()));
+    let host = per_iter(n, || {
+        drop(black_box(&m).lock().unwrap());
+    })
+    .as_nanos() as f64;
+    println!(
+        "mutex_lock+mutex_unlock from module code: {mutex:.1} ns; spin_lock+spin_unlock: {spin:.1} ns; \
+         the host's mutex pair: {host:.1} ns; ratios {:.2}x / {:.2}x",
+        mutex / host,
+        spin / host
+    );
+    println!(
+        "kthread_run+kthread_stop: {:.1} us; work queued to run and wait_for_completion back: {:.1} us",
+        kthreads / 1e3,
+        works / 1e3
+    );
+    // Timer lateness: a 4 ms (one jiffy) periodic timer for 2 s; its ticks
+    // against the ticks the period allows.
+    init_module(TICKER.bytes, b"period_ms=4").expect("load ticker");
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_secs(2));
+    let rootfs = RootFs::new(RELEASE).expect("rootfs");
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).expect("mount");
+    let ticks: f64 = String::from_utf8(
+        read_path(&ns, "/sys/module/ticker/parameters/timer_ticks").expect("ticks"),
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    let elapsed = t.elapsed().as_secs_f64();
+    delete_module("ticker", O_NONBLOCK).expect("unload ticker");
+    let period_ms = elapsed * 1e3 / ticks;
+    println!(
+        "a one-jiffy (4 ms) periodic timer: {ticks} ticks in {elapsed:.2} s, {period_ms:.2} ms per tick \
+         (mean lateness {:.2} ms per period)",
+        period_ms - 4.0
+    );
+}
+
 // ---- scale -----------------------------------------------------------------------
 
 /// `hello` renamed to `h0000`... (same length, so only the name changes).
@@ -664,11 +737,12 @@ fn main() {
     );
     // STARRY_BENCH=name[,name] runs only those sections.
     let only = std::env::var("STARRY_BENCH").ok();
-    let sections: [(&str, fn()); 7] = [
+    let sections: [(&str, fn()); 8] = [
         ("load_unload", load_unload),
         ("memory", memory),
         ("kallsyms", kallsyms),
         ("seq_file", seq_file),
+        ("runtime", runtime),
         ("scale", scale),
         ("signing", signing),
         ("sandbox", sandbox),

@@ -501,7 +501,9 @@ fn kernel_symvers(manifest: &Path) -> String {
         let mut inside = false;
         for line in text.lines() {
             let t = line.trim();
-            if t.starts_with("pub(super) const EXPORTS") || t.starts_with("std_ops_table! {") {
+            if (t.starts_with("pub(super) const ") && t.contains("EXPORTS: "))
+                || t.starts_with("std_ops_table! {")
+            {
                 inside = !t.contains("$(");
                 continue;
             }

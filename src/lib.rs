@@ -35,6 +35,7 @@ pub mod pde;
 pub mod platform;
 pub mod procfs;
 pub mod relocate;
+pub mod sched;
 pub mod signature;
 pub mod symbols;
 pub mod syscalls;

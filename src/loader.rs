@@ -46,6 +46,7 @@ pub fn load(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>
 }
 
 fn load_steps(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
+    crate::kapi::runtime_start();
     // Linux's module_sig_check: first, on the whole (decompressed) image;
     // the ELF is what the signature covers.
     let sig = signature::module_sig_check(image, opts.mangled)?;
@@ -172,8 +173,9 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// path (failed load at any step, failed init, unload, forced unload), in
 /// this order:
 /// 1. state going (its files say so; no new reference can be taken);
-///    what it created and did not remove (proc entries) is removed, with
-///    a warning;
+///    what it left running in the runtime (timers, tasklets, work, work
+///    queues, kthreads) is stopped and waited for, and what it created and
+///    did not remove (proc entries) is removed, each with a warning;
 /// 2. its exports withdrawn (no new user can resolve against it);
 /// 3. its uses dropped (holder entries and references on providers);
 /// 4. its memory, once no call into it is in flight: parameter memory
@@ -181,6 +183,7 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// 5. removed from the registry (its name can be loaded again).
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
+    crate::kapi::runtime_stop(m, true);
     crate::pde::remove_owned(m);
     crate::kobject::remove_owned(m);
     exports::unregister(m);

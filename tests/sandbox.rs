@@ -137,6 +137,31 @@ fn run_script_opts(
 }
 
 #[test]
+fn the_module_runtime_in_the_sandbox() {
+    let Some(log) = run_script("runtime", &["insmod", "rmmod", "lsmod", "dd"]) else {
+        return;
+    };
+    // `current` in a module's read is the reading process.
+    assert!(
+        log.contains("waitq: cat (pid "),
+        "the interrupted reader is not cat:\n{log}"
+    );
+    for what in [
+        "counters: kthreads stopped, results right",
+        "careless: killing tasklet tasklet_fn it left scheduled",
+        "careless: stopping kthread careless:",
+    ] {
+        assert!(log.contains(what), "{what} not logged:\n{log}");
+    }
+    // Nothing of careless runs after its unload line.
+    let after = log
+        .split("careless: destroying kmem_cache")
+        .nth(1)
+        .unwrap_or("");
+    assert!(!after.contains("still runs"), "freed code ran:\n{log}");
+}
+
+#[test]
 fn kmod_tools_drive_the_kernel() {
     run_script(
         "kmod",

@@ -32,7 +32,7 @@ use ax_hal::paging::MappingFlags;
 use ax_kspin::SpinRaw;
 use ax_memory_addr::{VirtAddr, VirtAddrRange};
 
-use super::{PAGE_SIZE, Platform, Prot};
+use super::{Event, PAGE_SIZE, Platform, Prot, ThreadBody};
 use crate::symbols::{KernelSymbol, KernelSymbols};
 
 /// The ArceOS platform.
@@ -380,5 +380,123 @@ impl Platform for ArceosPlatform {
 
     fn module_pages_in_use(&self) -> usize {
         self.pages.load(Ordering::Relaxed)
+    }
+
+    fn now_ns(&self) -> u64 {
+        ax_hal::time::monotonic_time_nanos()
+    }
+
+    fn real_ns(&self) -> u64 {
+        ax_hal::time::wall_time_nanos()
+    }
+
+    fn spawn_thread(&self, name: &str, body: ThreadBody) -> bool {
+        // The task runs on its own; its handle is not kept (kthreads are
+        // joined through the runtime's own records).
+        let _ = ax_api::task::ax_spawn(body, name.into(), KTHREAD_STACK);
+        true
+    }
+
+    fn new_event(&self) -> Box<dyn Event> {
+        Box::new(TaskEvent {
+            token: core::sync::atomic::AtomicBool::new(false),
+            wq: ax_api::task::AxWaitQueueHandle::new(),
+        })
+    }
+
+    fn yield_now(&self) {
+        ax_api::task::ax_yield_now();
+    }
+
+    fn task_word(&self) -> usize {
+        let id = ax_api::task::ax_current_task_id();
+        TASK_WORDS
+            .lock()
+            .iter()
+            .find(|(t, _, _)| *t == id)
+            .map_or(0, |(_, w, _)| *w)
+    }
+
+    fn set_task_word(&self, word: usize, release: fn(usize)) {
+        let id = ax_api::task::ax_current_task_id();
+        let mut g = TASK_WORDS.lock();
+        let old = match g.iter().position(|(t, _, _)| *t == id) {
+            Some(i) if word == 0 => Some(g.swap_remove(i)),
+            Some(i) => Some(core::mem::replace(&mut g[i], (id, word, release))),
+            None => {
+                if word != 0 {
+                    g.push((id, word, release));
+                }
+                None
+            }
+        };
+        drop(g);
+        // ArceOS tasks have no thread-exit hook: a thread's word is
+        // released when it is replaced or cleared (the runtime clears it
+        // as its threads end).
+        if let Some((_, w, r)) = old
+            && w != 0
+            && w != word
+        {
+            r(w);
+        }
+    }
+
+    fn exit_thread(&self) -> ! {
+        // Forget the task word: this task's record goes with it.
+        let id = ax_api::task::ax_current_task_id();
+        let gone = {
+            let mut g = TASK_WORDS.lock();
+            let i = g.iter().position(|(t, _, _)| *t == id);
+            i.map(|i| g.swap_remove(i))
+        };
+        if let Some((_, w, release)) = gone {
+            release(w);
+        }
+        ax_api::task::ax_exit(0)
+    }
+}
+
+/// A kernel thread's stack (Linux's THREAD_SIZE is 16 KiB; module code
+/// run through the kernel's helpers gets more room here).
+const KTHREAD_STACK: usize = 64 * 1024;
+
+/// Each task's kernel-task word (ArceOS tasks have no slot of ours):
+/// (task id, word, release).
+static TASK_WORDS: SpinRaw<alloc::vec::Vec<(u64, usize, fn(usize))>> =
+    SpinRaw::new(alloc::vec::Vec::new());
+
+/// An event on an ArceOS wait queue: the token is a flag, the queue is
+/// where the task sleeps (woken by notify or the deadline's timer).
+struct TaskEvent {
+    token: core::sync::atomic::AtomicBool,
+    wq: ax_api::task::AxWaitQueueHandle,
+}
+
+impl Event for TaskEvent {
+    fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        let take = || self.token.swap(false, Ordering::AcqRel);
+        match deadline_ns {
+            None => {
+                ax_api::task::ax_wait_queue_wait_until(&self.wq, take, None);
+                true
+            }
+            Some(d) => {
+                if take() {
+                    return true;
+                }
+                let timed_out = ax_api::task::ax_wait_queue_wait_until_deadline(
+                    &self.wq,
+                    core::time::Duration::from_nanos(d),
+                    take,
+                );
+                !timed_out
+            }
+        }
+    }
+
+    fn notify(&self) {
+        self.token.store(true, Ordering::Release);
+        ax_api::task::ax_wait_queue_wake(&self.wq, 1);
     }
 }

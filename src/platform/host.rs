@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::{Comm, Cred, FaultKind, ModuleFault, Task};
+use super::{Comm, Cred, Event, FaultKind, ModuleFault, Task, ThreadBody};
 use super::{PAGE_SIZE, Platform, Prot, starry_kmod_kallsyms_anchor};
 use crate::symbols::KernelSymbols;
 
@@ -134,6 +134,7 @@ const REG_NAMES: [&str; 18] = [
 
 #[cfg(target_arch = "x86_64")]
 unsafe extern "C" {
+    fn starry_kmod_leave_protected(ret: usize);
     fn starry_kmod_boundary_install(lo: usize, hi: usize);
     fn starry_kmod_call_protected(
         f: usize,
@@ -419,11 +420,63 @@ impl Platform for HostPlatform {
     }
 
     fn now_ns(&self) -> u64 {
-        static START: OnceLock<std::time::Instant> = OnceLock::new();
-        START
-            .get_or_init(std::time::Instant::now)
-            .elapsed()
-            .as_nanos() as u64
+        start().elapsed().as_nanos() as u64
+    }
+
+    fn real_ns(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    }
+
+    fn spawn_thread(&self, name: &str, body: ThreadBody) -> bool {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(body)
+            .is_ok()
+    }
+
+    fn new_event(&self) -> alloc::boxed::Box<dyn Event> {
+        alloc::boxed::Box::new(HostEvent {
+            token: Mutex::new(false),
+            cv: std::sync::Condvar::new(),
+        })
+    }
+
+    fn yield_now(&self) {
+        std::thread::yield_now();
+    }
+
+    fn task_word(&self) -> usize {
+        TASK_WORD.try_with(|w| w.word.get()).unwrap_or(0)
+    }
+
+    fn set_task_word(&self, word: usize, release: fn(usize)) {
+        // During the thread's own teardown the slot is gone: the word is
+        // then kept by nobody (a task made that late is leaked, not freed
+        // while in use).
+        let _ = TASK_WORD.try_with(|w| {
+            let old = (w.word.replace(word), w.release.replace(Some(release)));
+            if let (o, Some(r)) = old
+                && o != 0
+                && o != word
+            {
+                r(o);
+            }
+        });
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn leave_module_call(&self, ret: usize) {
+        // SAFETY: the caller's contract: module code under a protected
+        // call on this thread, kernel frames with nothing to drop.
+        unsafe { starry_kmod_leave_protected(ret) };
+    }
+
+    fn exit_thread(&self) -> ! {
+        // SAFETY: pthread_exit ends this thread; the runtime calls it only
+        // from a kthread's own frames (unwinding is not used).
+        unsafe { libc::pthread_exit(core::ptr::null_mut()) }
     }
 
     fn now_coarse_ns(&self) -> u64 {
@@ -454,4 +507,77 @@ impl Platform for HostPlatform {
             Ok(ret)
         }
     }
+}
+
+/// The clock's origin: the first time anyone asked.
+fn start() -> std::time::Instant {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    *START.get_or_init(std::time::Instant::now)
+}
+
+/// The host's sleep/wake event: a token under a mutex, a condition
+/// variable to sleep on (no spinning).
+struct HostEvent {
+    token: Mutex<bool>,
+    cv: std::sync::Condvar,
+}
+
+impl Event for HostEvent {
+    fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        let mut t = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *t {
+                *t = false;
+                return true;
+            }
+            match deadline_ns {
+                None => t = self.cv.wait(t).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let deadline = start() + std::time::Duration::from_nanos(d);
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    t = self
+                        .cv
+                        .wait_timeout(t, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+    }
+
+    fn notify(&self) {
+        let mut t = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        *t = true;
+        drop(t);
+        self.cv.notify_one();
+    }
+}
+
+/// This thread's kernel-task word and what releases it when the thread
+/// ends.
+struct TaskWord {
+    word: core::cell::Cell<usize>,
+    release: core::cell::Cell<Option<fn(usize)>>,
+}
+
+impl Drop for TaskWord {
+    fn drop(&mut self) {
+        if let (w, Some(r)) = (self.word.get(), self.release.get())
+            && w != 0
+        {
+            r(w);
+        }
+    }
+}
+
+std::thread_local! {
+    static TASK_WORD: TaskWord = const {
+        TaskWord {
+            word: core::cell::Cell::new(0),
+            release: core::cell::Cell::new(None),
+        }
+    };
 }

@@ -11,6 +11,7 @@
 mod fusefs;
 mod guard;
 mod hostfile;
+mod interrupt;
 mod seccomp;
 mod terminal;
 
@@ -129,15 +130,18 @@ struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// Opens the FUSE file with the access mode the caller asked for
-    /// (and `extra` open flags).
+    /// Opens the FUSE file with the access mode the caller asked for, its
+    /// flags that a module's open sees (O_NONBLOCK, O_APPEND...), and
+    /// `extra` open flags.
     fn open_fuse(&self, rel: &str, flags: i32, extra: i32) -> io::Result<OwnedFd> {
         use std::os::unix::fs::OpenOptionsExt;
         let mode = flags & libc::O_ACCMODE;
+        let passed = flags
+            & (libc::O_NONBLOCK | libc::O_APPEND | libc::O_TRUNC | libc::O_DIRECT | libc::O_SYNC);
         fs::OpenOptions::new()
             .read(mode != libc::O_WRONLY)
             .write(mode != libc::O_RDONLY)
-            .custom_flags(extra)
+            .custom_flags(passed | extra)
             .open(self.fuse.join(rel))
             .map(OwnedFd::from)
     }
@@ -195,6 +199,10 @@ impl seccomp::OpenHook for OpenFiles {
 
     fn served_at(&self, path: &[u8]) -> Option<PathBuf> {
         module_proc_entry(path).map(|rel| self.fuse.join(rel))
+    }
+
+    fn may_sleep(&self, path: &[u8]) -> bool {
+        module_proc_entry(path).is_some()
     }
 }
 
@@ -369,6 +377,10 @@ fn prepare_scratch(w: &Path) -> Result<(), String> {
     fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())
 }
 
+/// FUSE request threads: as many callers may sleep in modules at once
+/// while the others' file access goes on.
+const FUSE_THREADS: usize = 16;
+
 /// Serves the kernel's VFS through FUSE at `fuse_dir`.
 fn mount_kernel_fs(
     ns: Arc<Namespace>,
@@ -383,6 +395,10 @@ fn mount_kernel_fs(
             fuser::MountOption::DefaultPermissions,
         ];
         c.acl = fuser::SessionACL::All;
+        // Requests are served concurrently: a read that sleeps in a module
+        // stalls only its caller (each thread has its own /dev/fuse fd).
+        c.n_threads = Some(FUSE_THREADS);
+        c.clone_fd = true;
         c
     };
     fuser::spawn_mount(fusefs::KernelFs::new(ns), fuse_dir, &config).map_err(|e| {
@@ -512,7 +528,7 @@ fn spawn_and_wait(script: &Script, args: &[String], hook: OpenFiles) -> Result<i
         .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     drop(child_sock);
     let listener = seccomp::recv_fd(parent_sock.as_raw_fd()).map_err(|e| e.to_string())?;
-    std::thread::spawn(move || seccomp::serve(listener, &hook));
+    std::thread::spawn(move || seccomp::serve(listener, std::sync::Arc::new(hook)));
     guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
     if let Some(pgrp) = terminal {
