@@ -116,17 +116,14 @@ impl Run {
 /// periodic timer, work queues, delayed work and a sleeping kthread.
 #[cfg(target_arch = "riscv64")]
 fn runtime(r: &mut Run) {
-    r.check(
-        "finit_counters",
-        r.insmod("counters", "threads=3 iters=2000") == Ok(()),
-    );
+    let loaded = r.insmod("counters", "threads=3 iters=2000") == Ok(());
+    r.check("finit_counters", loaded);
     let exact = r.logged("mutex 6000 spinlock 6000 rwlock 6000 atomic 6000 atomic64 6000");
     r.check("counters_exact_under_locks", exact);
-    r.check(
-        "counters_kthreads_stopped",
-        delete_module("counters", O_NONBLOCK).is_ok() && r.logged("results right"),
-    );
-    r.check("finit_ticker", r.insmod("ticker", "period_ms=10") == Ok(()));
+    let stopped = delete_module("counters", O_NONBLOCK).is_ok() && r.logged("results right");
+    r.check("counters_kthreads_stopped", stopped);
+    let loaded = r.insmod("ticker", "period_ms=10") == Ok(());
+    r.check("finit_ticker", loaded);
     let param = |r: &Run, name: &str| -> i64 {
         r.cat(&format!("/sys/module/ticker/parameters/{name}"))
             .trim()
@@ -148,10 +145,8 @@ fn runtime(r: &mut Run) {
         println!("ticker {name} = {n}");
         r.check(&format!("ticker_{name}_counted"), n >= 5);
     }
-    r.check(
-        "ticker_unloaded",
-        delete_module("ticker", O_NONBLOCK).is_ok() && r.logged("ticker: timer "),
-    );
+    let unloaded = delete_module("ticker", O_NONBLOCK).is_ok() && r.logged("ticker: timer ");
+    r.check("ticker_unloaded", unloaded);
 }
 
 impl Run {
