@@ -244,6 +244,7 @@ fn main() {
         fs::create_dir_all(&dir).unwrap();
         build_samples(&manifest, &kbuild, &dir, arch, &cc, &modules, true);
         write_list(&dir.join("samples.rs"), &modules, "kmod");
+        sign_for_kernel(&kbuild, &dir);
         println!("cargo:rustc-cfg=kernel_samples");
     }
     // The host's modules, then each other architecture whose compiler is
@@ -849,5 +850,28 @@ fn signing_keys(kbuild: &Path, out: &Path) {
         fs::set_permissions(&pem, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
         fs::remove_file(&key).unwrap();
         fs::remove_file(&crt).unwrap();
+    }
+}
+
+/// For the kernel's scenario: hello signed with the build's RSA key
+/// (`kernel/signed/hello.ko`, as modules_install would sign it) and that
+/// file xz-compressed (`hello.ko.xz`, as distributions ship modules).
+fn sign_for_kernel(kbuild: &Path, dir: &Path) {
+    let signed = dir.join("signed");
+    fs::create_dir_all(&signed).unwrap();
+    let ko = signed.join("hello.ko");
+    run(Command::new(kbuild.join("scripts/sign-file"))
+        .arg("sha256")
+        .arg(kbuild.join("certs/signing_key.pem"))
+        .arg(kbuild.join("certs/signing_key.x509"))
+        .arg(dir.join("hello.ko"))
+        .arg(&ko));
+    let _ = fs::remove_file(signed.join("hello.ko.xz"));
+    let xz = Command::new("xz").arg("-k").arg(&ko).status();
+    if !xz.is_ok_and(|s| s.success()) {
+        panic!(
+            "`xz` could not compress {} (Debian/Ubuntu: apt-get install xz-utils)",
+            ko.display()
+        );
     }
 }

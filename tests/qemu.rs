@@ -66,6 +66,14 @@ const CHECKS: &[&str] = &[
     "params_exit_saw_sysfs_write",
     "proc_modules_empty",
     "pages_returned",
+    "sig_builtin_keys",
+    "sig_enforce_on",
+    "sig_enforce_never_off",
+    "sig_unsigned_refused",
+    "sig_unsigned_said",
+    "sig_signed_loads",
+    "sig_compressed_signed_loads",
+    "sig_pages_returned",
 ];
 
 /// One architecture the kernel is built and booted for.

@@ -123,6 +123,14 @@ pub mod kernel {
 
     // ALL, for the kernel's architecture.
     include!(concat!(env!("OUT_DIR"), "/kernel/samples.rs"));
+
+    /// hello signed with the build's RSA key (its certificate is
+    /// [`signing::RSA_CERT`](super::signing::RSA_CERT)).
+    pub const SIGNED_HELLO: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/kernel/signed/hello.ko"));
+    /// [`SIGNED_HELLO`], xz-compressed.
+    pub const SIGNED_HELLO_XZ: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/kernel/signed/hello.ko.xz"));
 }
 
 /// Looks a sample module up by name.

@@ -347,6 +347,8 @@ fn main() {
     r.check("proc_modules_empty", r.cat("/proc/modules").is_empty());
     r.check("pages_returned", p.module_pages_in_use() == 0);
 
+    trusted_modules(&mut r, p, &rootfs);
+
     if r.not_enforced > 0 {
         println!("{} not enforced on {ARCH}", r.not_enforced);
     }
@@ -356,6 +358,59 @@ fn main() {
     }
     #[cfg(target_arch = "loongarch64")]
     power_off();
+}
+
+/// Trusted modules (last: enforcement, once on, stays on): the build's
+/// certificates built in, module.sig_enforce switched on through sysfs;
+/// the unsigned hello is refused, the signed one loads, and so does the
+/// signed one xz-compressed, decompressed in the kernel.
+fn trusted_modules(r: &mut Run, p: &dyn Platform, rootfs: &RootFs) {
+    use starry_kmod::signature;
+    use starry_kmod::syscalls::MODULE_INIT_COMPRESSED_FILE;
+    use starry_sample_modules::kernel::{SIGNED_HELLO, SIGNED_HELLO_XZ};
+
+    let keys = signature::init_module_signing(starry_sample_modules::signing::CERTS);
+    r.check("sig_builtin_keys", keys.len() == 2);
+    let enforce = "/sys/module/module/parameters/sig_enforce";
+    r.check(
+        "sig_enforce_on",
+        r.cat(enforce) == "N\n"
+            && write_path(&r.ns, enforce, b"1\n").is_ok()
+            && r.cat(enforce) == "Y\n",
+    );
+    r.check(
+        "sig_enforce_never_off",
+        write_path(&r.ns, enforce, b"0\n").map_err(|e| e.errno) == Err(Errno::EROFS),
+    );
+    r.check(
+        "sig_unsigned_refused",
+        r.insmod("hello", "") == Err(Errno::EKEYREJECTED),
+    );
+    let said = r.logged("Loading of unsigned module is rejected");
+    r.check("sig_unsigned_said", said);
+    let files = rootfs.add_file("/hello-signed.ko", SIGNED_HELLO).is_ok()
+        && rootfs
+            .add_file("/hello-signed.ko.xz", SIGNED_HELLO_XZ)
+            .is_ok();
+    let taint = |r: &Run| r.cat("/sys/module/hello/taint");
+    let signed = files && finit_path(&r.ns, "/hello-signed.ko", b"", 0).is_ok();
+    r.check(
+        "sig_signed_loads",
+        signed && taint(r) == "\n" && delete_module("hello", O_NONBLOCK).is_ok(),
+    );
+    let xz = files
+        && finit_path(
+            &r.ns,
+            "/hello-signed.ko.xz",
+            b"",
+            MODULE_INIT_COMPRESSED_FILE,
+        )
+        .is_ok();
+    r.check(
+        "sig_compressed_signed_loads",
+        xz && taint(r) == "\n" && delete_module("hello", O_NONBLOCK).is_ok(),
+    );
+    r.check("sig_pages_returned", p.module_pages_in_use() == 0);
 }
 
 /// Powers off with a failure status (QEMU virt's test finisher at PA
