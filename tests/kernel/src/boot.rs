@@ -1,6 +1,7 @@
 //! What both kernels of this crate do first: install the arceos platform,
 //! send printk lines to the serial console, build the RAM rootfs with
 //! this architecture's sample modules and mount sysfs and procfs on it.
+//! The rootfs is returned too, for files a scenario adds later.
 
 use starry_kmod::RELEASE;
 use starry_kmod::console;
@@ -21,7 +22,7 @@ pub const ARCH: &str = if cfg!(target_arch = "riscv64") {
 };
 
 /// Boots the module subsystem; `what` names the scenario in the banner.
-pub fn start(what: &str, kernel_fn: usize) -> (&'static ArceosPlatform, Namespace) {
+pub fn start(what: &str, kernel_fn: usize) -> (&'static ArceosPlatform, Namespace, RootFs) {
     let p = starry_kmod::platform::arceos::install();
     // printk lines reach the serial console through the kernel's own
     // console driver (ax-hal's low-level console is closed once ax-std's
@@ -46,5 +47,5 @@ pub fn start(what: &str, kernel_fn: usize) -> (&'static ArceosPlatform, Namespac
     }
     let ns = Namespace::new(rootfs.root());
     mount_pseudo(&ns).expect("mount sysfs/procfs");
-    (p, ns)
+    (p, ns, rootfs)
 }

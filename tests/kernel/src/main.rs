@@ -33,6 +33,7 @@ use starry_kmod::{Errno, RELEASE, delete_module};
 use boot::ARCH;
 use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::list_dir;
+use starry_kmod_fs::rootfs::RootFs;
 
 /// How far a module's call to the kernel reaches: AArch64 CALL26/JUMP26
 /// and LoongArch B26 +-128 MiB, x86_64 PC32/PLT32 and RISC-V auipc+jalr
@@ -159,7 +160,7 @@ impl Run {
 
 #[unsafe(no_mangle)]
 fn main() {
-    let (p, ns) = boot::start("scenario", main as *const () as usize);
+    let (p, ns, rootfs) = boot::start("scenario", main as *const () as usize);
     let area = module_area();
     let mut r = Run {
         ns,

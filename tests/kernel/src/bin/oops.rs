@@ -22,7 +22,7 @@ use starry_kmod::vfs::finit_path;
 
 #[unsafe(no_mangle)]
 fn main() {
-    let (p, ns) = boot::start("oops", main as *const () as usize);
+    let (p, ns, _rootfs) = boot::start("oops", main as *const () as usize);
     // kallsyms: the image's own symbols (written in by the build's
     // kallsyms step) and the exports; built here, not in the fault path.
     println!("kallsyms: {} kernel symbols", p.kernel_symbols().len());
