@@ -65,11 +65,13 @@ fn main() {
     println!("cargo:rerun-if-changed=csrc/seq_file.c");
     println!("cargo:rerun-if-changed=csrc/kobject.c");
     println!("cargo:rerun-if-changed=csrc/scanf.c");
+    println!("cargo:rerun-if-changed=csrc/kthread.c");
     let mut b = cc::Build::new();
     b.file("csrc/printk.c")
         .file("csrc/seq_file.c")
         .file("csrc/kobject.c")
         .file("csrc/scanf.c")
+        .file("csrc/kthread.c")
         .flag_if_supported("-ffreestanding")
         .flag_if_supported("-fno-builtin")
         .flag_if_supported("-fno-stack-protector")

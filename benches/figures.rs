@@ -9,7 +9,11 @@
 //!   when readable, else 122,000) vs reading this host's /proc/kallsyms;
 //! - name and address lookups at 100k and 1M symbols;
 //! - 250/500/1000 loaded modules: load, /sys/module listing, /proc/modules,
-//!   unload per module.
+//!   unload per module;
+//! - trusted modules: a load with signature verification (RSA-2048 and
+//!   ECDSA P-256, SHA-256) vs the same load before signing was on, and
+//!   in-kernel decompression (gzip, xz, zstd): throughput, and
+//!   finit_module of the compressed file vs of the plain one.
 
 use std::ffi::CString;
 use std::hint::black_box;
@@ -24,7 +28,9 @@ use starry_kmod::{RELEASE, delete_module, elf, init_module, kapi, module};
 use starry_kmod_fs::mount::Namespace;
 use starry_kmod_fs::pseudo::list_dir;
 use starry_kmod_fs::rootfs::RootFs;
-use starry_sample_modules::{HELLO, HELLO_RUST, PARAMS, PROCFILES, PROVIDER, SampleModule};
+use starry_sample_modules::{
+    COUNTERS, HELLO, HELLO_RUST, PARAMS, PROCFILES, PROVIDER, SampleModule, TICKER,
+};
 
 // The tests' ELF helpers (renaming a module's image).
 #[path = "../tests/common/elf.rs"]
@@ -403,6 +409,77 @@ fn seq_file() {
     delete_module("procfiles", O_NONBLOCK).expect("unload procfiles");
 }
 
+// ---- the module runtime -------------------------------------------------------------
+
+/// The numbers of a log line, in order.
+fn numbers(line: &str) -> Vec<f64> {
+    line.split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect()
+}
+
+fn runtime() {
+    println!(
+        "\n== the module runtime: locks from module code vs the host's, kthreads, work, timers"
+    );
+    let seq = starry_kmod::console::next_seq();
+    let n = 1_000_000u32;
+    init_module(
+        COUNTERS.bytes,
+        format!("threads=1 iters=1 bench={n}").as_bytes(),
+    )
+    .expect("load counters");
+    let line = starry_kmod::console::since(seq)
+        .into_iter()
+        .map(|r| r.text)
+        .find(|t| t.contains("bench: "))
+        .expect("the bench line");
+    delete_module("counters", O_NONBLOCK).expect("unload counters");
+    let v = numbers(&line);
+    let (mutex, spin, kthreads, works) = (v[1] / v[0], v[3] / v[2], v[5] / v[4], v[7] / v[6]);
+    // The host's pthread mutex pair, uncontended, from Rust.
+    let m = Box::new(std::sync::Mutex::new(()));
+    let host = per_iter(n, || {
+        drop(black_box(&m).lock().unwrap());
+    })
+    .as_nanos() as f64;
+    println!(
+        "mutex_lock+mutex_unlock from module code: {mutex:.1} ns; spin_lock+spin_unlock: {spin:.1} ns; \
+         the host's mutex pair: {host:.1} ns; ratios {:.2}x / {:.2}x",
+        mutex / host,
+        spin / host
+    );
+    println!(
+        "kthread_run+kthread_stop: {:.1} us; work queued to run and wait_for_completion back: {:.1} us",
+        kthreads / 1e3,
+        works / 1e3
+    );
+    // Timer lateness: a 4 ms (one jiffy) periodic timer for 2 s; its ticks
+    // against the ticks the period allows.
+    init_module(TICKER.bytes, b"period_ms=4").expect("load ticker");
+    let t = Instant::now();
+    std::thread::sleep(Duration::from_secs(2));
+    let rootfs = RootFs::new(RELEASE).expect("rootfs");
+    let ns = Namespace::new(rootfs.root());
+    mount_pseudo(&ns).expect("mount");
+    let ticks: f64 = String::from_utf8(
+        read_path(&ns, "/sys/module/ticker/parameters/timer_ticks").expect("ticks"),
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap();
+    let elapsed = t.elapsed().as_secs_f64();
+    delete_module("ticker", O_NONBLOCK).expect("unload ticker");
+    let period_ms = elapsed * 1e3 / ticks;
+    println!(
+        "a one-jiffy (4 ms) periodic timer: {ticks} ticks in {elapsed:.2} s, {period_ms:.2} ms per tick \
+         (mean lateness {:.2} ms per period)",
+        period_ms - 4.0
+    );
+}
+
 // ---- scale -----------------------------------------------------------------------
 
 /// `hello` renamed to `h0000`... (same length, so only the name changes).
@@ -429,7 +506,8 @@ fn scale() {
         let t = Instant::now();
         let listed = list_dir(&ns.lookup("/sys/module").unwrap()).unwrap().len();
         let ls = t.elapsed();
-        assert_eq!(listed, n);
+        // The modules, beside the kernel's own entries (compression...).
+        assert_eq!(listed, n + starry_kmod::sysfs_kernel::list().len());
         let t = Instant::now();
         let text = read_path(&ns, "/proc/modules").unwrap();
         let pm = t.elapsed();
@@ -517,6 +595,139 @@ t "outside the sandbox: cat this host's /proc/kallsyms" cat /proc/kallsyms"#;
     delete_module("provider", O_NONBLOCK).unwrap();
 }
 
+// ---- trusted modules: signatures and decompression ------------------------------
+
+/// `tool ARGS FILE` on a copy of `bytes`: the signed or compressed file.
+fn with_tool(bytes: &[u8], f: impl FnOnce(&std::path::Path) -> std::path::PathBuf) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("starry-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("m.ko");
+    std::fs::write(&src, bytes).unwrap();
+    let out = std::fs::read(f(&src)).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    out
+}
+
+fn signed(bytes: &[u8], (key, x509): (&str, &str)) -> Vec<u8> {
+    with_tool(bytes, |src| {
+        let dest = src.with_extension("signed");
+        let st = std::process::Command::new(starry_sample_modules::signing::SIGN_FILE)
+            .args(["sha256", key, x509])
+            .arg(src)
+            .arg(&dest)
+            .status()
+            .expect("sign-file (needs openssl)");
+        assert!(st.success());
+        dest
+    })
+}
+
+fn compressed(bytes: &[u8], tool: &str, args: &[&str], ext: &str) -> Vec<u8> {
+    with_tool(bytes, |src| {
+        let st = std::process::Command::new(tool)
+            .args(args)
+            .arg(src)
+            .status()
+            .expect("gzip/xz/zstd");
+        assert!(st.success());
+        src.with_extension(format!("ko.{ext}"))
+    })
+}
+
+fn signing() {
+    use starry_kmod::signature::{self, split, verify};
+    use starry_kmod::syscalls::MODULE_INIT_COMPRESSED_FILE;
+    use starry_sample_modules::signing::{CERTS, ECDSA, RSA};
+
+    println!("\n== trusted modules: load + unload of hello with signature verification");
+    let rsa = signed(HELLO.bytes, RSA);
+    let ecdsa = signed(HELLO.bytes, ECDSA);
+    let n = 200;
+    // The reference: the same load in a kernel without module signing.
+    let plain = per_iter(n, || full_cycle(&HELLO));
+    signature::init_module_signing(CERTS);
+    let cycle = |img: &[u8]| {
+        init_module(img, b"").expect("load");
+        delete_module("hello", O_NONBLOCK).expect("unload");
+    };
+    let mut rows = Vec::new();
+    for (name, img) in [("RSA-2048/SHA-256", &rsa), ("ECDSA P-256/SHA-256", &ecdsa)] {
+        let s = split(img).unwrap().unwrap();
+        let v = per_iter(n, || {
+            black_box(verify(black_box(s.module), s.pkcs7).expect("verify"));
+        });
+        let full = per_iter(n, || cycle(img));
+        rows.push((name, full, v));
+    }
+    println!(
+        "{:<22} {:>10} {:>12} {:>7} {:>12}",
+        "signature", "load µs", "unsigned µs", "ratio", "verify µs"
+    );
+    for (name, full, v) in rows {
+        println!(
+            "{:<22} {:>10.1} {:>12.1} {:>6.2}x {:>12.1}",
+            name,
+            full.as_secs_f64() * 1e6,
+            plain.as_secs_f64() * 1e6,
+            full.as_secs_f64() / plain.as_secs_f64(),
+            v.as_secs_f64() * 1e6
+        );
+    }
+
+    println!(
+        "\n== in-kernel decompression of hello_rust ({} bytes)",
+        HELLO_RUST.bytes.len()
+    );
+    let root = RootFs::new(RELEASE).unwrap();
+    let plain_node = root.add_file("/plain.ko", HELLO_RUST.bytes).unwrap();
+    let finit = |node: &ax_fs_vfs::VfsNodeRef, flags: u32| {
+        starry_kmod::finit_module(node.as_ref(), b"", flags).expect("finit");
+        delete_module(HELLO_RUST.name, O_NONBLOCK).expect("unload");
+    };
+    let base = per_iter(n, || finit(&plain_node, 0));
+    println!(
+        "{:<6} {:>10} {:>12} {:>10} {:>12} {:>7}",
+        "algo", "bytes", "decomp µs", "MB/s", "finit µs", "ratio"
+    );
+    println!(
+        "{:<6} {:>10} {:>12} {:>10} {:>12.1} {:>6.2}x",
+        "none",
+        HELLO_RUST.bytes.len(),
+        "-",
+        "-",
+        base.as_secs_f64() * 1e6,
+        1.0
+    );
+    for (algo, tool, args) in [
+        ("gzip", "gzip", &["-9", "-k"][..]),
+        ("xz", "xz", &["-k"][..]),
+        ("zst", "zstd", &["-q", "-19", "-k"][..]),
+    ] {
+        let z = compressed(
+            HELLO_RUST.bytes,
+            tool,
+            args,
+            if algo == "gzip" { "gz" } else { algo },
+        );
+        let d = per_iter(n, || {
+            black_box(
+                starry_kmod::decompress::decompress(black_box(&z), 64 << 20).expect("decompress"),
+            );
+        });
+        let node = root.add_file(&format!("/m.ko.{algo}"), &z).unwrap();
+        let f = per_iter(n, || finit(&node, MODULE_INIT_COMPRESSED_FILE));
+        println!(
+            "{:<6} {:>10} {:>12.1} {:>10.1} {:>12.1} {:>6.2}x",
+            algo,
+            z.len(),
+            d.as_secs_f64() * 1e6,
+            HELLO_RUST.bytes.len() as f64 / d.as_secs_f64() / 1e6,
+            f.as_secs_f64() * 1e6,
+            f.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs it quickly.
     let host = platform::host::install();
@@ -526,12 +737,14 @@ fn main() {
     );
     // STARRY_BENCH=name[,name] runs only those sections.
     let only = std::env::var("STARRY_BENCH").ok();
-    let sections: [(&str, fn()); 6] = [
+    let sections: [(&str, fn()); 8] = [
         ("load_unload", load_unload),
         ("memory", memory),
         ("kallsyms", kallsyms),
         ("seq_file", seq_file),
+        ("runtime", runtime),
         ("scale", scale),
+        ("signing", signing),
         ("sandbox", sandbox),
     ];
     for (name, f) in sections {

@@ -153,6 +153,23 @@ void starry_kmod_boundary_install(uintptr_t lo, uintptr_t hi)
 
 typedef long (*module_fn)(long, long, long);
 
+static __thread long leave_value;
+
+/*
+ * Ends the innermost protected call on this thread as if the module
+ * function had returned ret (Linux's kthread_exit, called from a
+ * kthread's function): a jump back to that call's sigsetjmp point. Only
+ * module frames and kernel frames holding nothing to drop lie between.
+ * Returns (doing nothing) when no protected call is running here.
+ */
+void starry_kmod_leave_protected(long ret)
+{
+	if (!current_jump)
+		return;
+	leave_value = ret;
+	siglongjmp(*current_jump, 2);
+}
+
 /*
  * Calls fn(a0, a1, a2), a module function of up to three integer or
  * pointer arguments (extra arguments are ignored by the x86_64 SysV
@@ -171,7 +188,16 @@ long starry_kmod_call_protected(module_fn fn, long a0, long a1, long a2,
 	ensure_alt_stack();
 	/* No mask saved (that would be a syscall per call): after a jump out
 	 * of the handler, only the signal it was handling is still blocked. */
-	if (sigsetjmp(jump, 0)) {
+	switch (sigsetjmp(jump, 0)) {
+	case 0:
+		break;
+	case 2:
+		/* starry_kmod_leave_protected: the call ends as a return. */
+		current_jump = outer_jump;
+		current_fault = outer_fault;
+		*faulted = 0;
+		return leave_value;
+	default: {
 		sigset_t handled;
 
 		sigemptyset(&handled);
@@ -181,6 +207,7 @@ long starry_kmod_call_protected(module_fn fn, long a0, long a1, long a2,
 		current_fault = outer_fault;
 		*faulted = 1;
 		return 0;
+	}
 	}
 	current_jump = &jump;
 	current_fault = f;

@@ -27,6 +27,9 @@ struct Call {
     comm: Comm,
     since_ns: u64,
     reported: bool,
+    /// Sleeping interruptibly (not a hung task, as Linux's
+    /// TASK_UNINTERRUPTIBLE-only check).
+    paused: bool,
 }
 
 /// Calls watched when every slot was taken.
@@ -46,6 +49,8 @@ const READING: u8 = 3;
 struct Slot {
     state: AtomicU8,
     reported: AtomicBool,
+    /// Sleeping interruptibly, as `Call::paused`.
+    paused: AtomicBool,
     since_ns: AtomicU64,
     task: UnsafeCell<Task>,
 }
@@ -60,6 +65,7 @@ static TABLE: [Slot; SLOTS] = [const {
     Slot {
         state: AtomicU8::new(FREE),
         reported: AtomicBool::new(false),
+        paused: AtomicBool::new(false),
         since_ns: AtomicU64::new(0),
         task: UnsafeCell::new(Task {
             pid: 0,
@@ -82,11 +88,25 @@ pub fn set_timeout_secs(secs: u64) {
 }
 
 /// A call being watched; dropping it ends the watch.
-pub struct Watch(Watched);
+/// A call being watched; dropping it ends the watch (and gives the task
+/// back the watch of the call it made this one from, if any).
+pub struct Watch(Watched, u64);
 
 enum Watched {
     Slot(usize),
     Listed(u64),
+}
+
+/// Watch ids of slots carry this bit; listed calls count up from 1.
+const SLOT_ID: u64 = 1 << 63;
+
+impl Watched {
+    fn id(&self) -> u64 {
+        match *self {
+            Watched::Slot(i) => SLOT_ID | i as u64,
+            Watched::Listed(id) => id,
+        }
+    }
 }
 
 impl Drop for Watch {
@@ -103,6 +123,27 @@ impl Drop for Watch {
             }
             Watched::Listed(id) => CALLS.lock().retain(|c| c.id != id),
         }
+        if platform::installed().is_some() {
+            crate::sched::current().set_watch(self.1);
+        }
+    }
+}
+
+/// While the watched call's task sleeps interruptibly (`on`), it is not
+/// counted; any wake-up restarts its clock (a sleeping task that keeps
+/// waking makes progress, as Linux counts context switches).
+pub fn pause(id: u64, on: bool) {
+    let now = platform::installed().map_or(0, |p| p.now_coarse_ns());
+    if id & SLOT_ID != 0 {
+        // The slot is this task's own while its watch lives (the caller
+        // is the watched task): only the flags and clock change.
+        if let Some(slot) = TABLE.get((id & !SLOT_ID) as usize) {
+            slot.paused.store(on, Ordering::Relaxed);
+            slot.since_ns.store(now, Ordering::Relaxed);
+        }
+    } else if let Some(c) = CALLS.lock().iter_mut().find(|c| c.id == id) {
+        c.paused = on;
+        c.since_ns = now;
     }
 }
 
@@ -122,8 +163,9 @@ pub fn watch(task: &Task, now_ns: u64) -> Watch {
             unsafe { *slot.task.get() = *task };
             slot.since_ns.store(now_ns, Ordering::Relaxed);
             slot.reported.store(false, Ordering::Relaxed);
+            slot.paused.store(false, Ordering::Relaxed);
             slot.state.store(ACTIVE, Ordering::Release);
-            return Watch(Watched::Slot(i));
+            return watched(Watched::Slot(i));
         }
     }
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -133,8 +175,19 @@ pub fn watch(task: &Task, now_ns: u64) -> Watch {
         comm: task.comm,
         since_ns: now_ns,
         reported: false,
+        paused: false,
     });
-    Watch(Watched::Listed(id))
+    watched(Watched::Listed(id))
+}
+
+/// The watch of `w`, made the task's current one (sleeps pause it).
+fn watched(w: Watched) -> Watch {
+    let outer = if platform::installed().is_some() {
+        crate::sched::current().set_watch(w.id())
+    } else {
+        0
+    };
+    Watch(w, outer)
 }
 
 /// Reports every watched call older than the timeout, once each.
@@ -158,6 +211,7 @@ pub fn check() {
             continue;
         }
         if !slot.reported.load(Ordering::Relaxed)
+            && !slot.paused.load(Ordering::Relaxed)
             && now.saturating_sub(slot.since_ns.load(Ordering::Relaxed)) >= limit
         {
             slot.reported.store(true, Ordering::Relaxed);
@@ -168,7 +222,7 @@ pub fn check() {
         slot.state.store(ACTIVE, Ordering::Release);
     }
     for c in CALLS.lock().iter_mut() {
-        if !c.reported && now.saturating_sub(c.since_ns) >= limit {
+        if !c.reported && !c.paused && now.saturating_sub(c.since_ns) >= limit {
             c.reported = true;
             late.push((c.comm, c.pid));
         }

@@ -23,7 +23,7 @@ use crate::memory::reader::{ModuleMemoryReader, struct_module};
 use crate::module::{self, Formed, Loaded, Module, State};
 use crate::relocate::{self, Image, Relocated};
 use crate::taint::{self, TaintMask};
-use crate::{exports, kallsyms, klog, modinfo, params};
+use crate::{exports, kallsyms, klog, modinfo, params, signature};
 
 pub use crate::version::{RELEASE, VERMAGIC};
 
@@ -33,6 +33,10 @@ pub struct LoadOptions {
     /// Ignore the version magic: load with taint F (finit_module's
     /// MODULE_INIT_IGNORE_VERMAGIC, `insmod -f`).
     pub ignore_vermagic: bool,
+    /// finit_module with MODULE_INIT_IGNORE_MODVERSIONS or _VERMAGIC: the
+    /// module is no longer the one signed, so its signature is not
+    /// checked (Linux's mangled_module).
+    pub mangled: bool,
 }
 
 /// Loads a module image with an argument string: Linux's load_module +
@@ -42,9 +46,17 @@ pub fn load(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>
 }
 
 fn load_steps(image: &[u8], args: &[u8], opts: LoadOptions) -> KResult<Arc<Module>> {
-    let image = Image::new(image);
+    crate::kapi::runtime_start();
+    // Linux's module_sig_check: first, on the whole (decompressed) image;
+    // the ELF is what the signature covers.
+    let sig = signature::module_sig_check(image, opts.mangled)?;
+    let image = Image::new(sig.image);
     let elf = elf::check(image.bytes())?;
-    let taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
+    let mut taints = modinfo::check_modinfo(&elf, opts.ignore_vermagic)?;
+    if signature::module_signing() && sig.verified.is_none() {
+        signature::note_unverified(&elf.name);
+        taints.add(taint::UNSIGNED_MODULE);
+    }
     let m = module::reserve(&elf.name, elf.modinfo.clone())?;
     let gpl_ok = !taints.has(taint::PROPRIETARY_MODULE);
     let formed = exports::resolve(&elf, gpl_ok).and_then(|(resolved, providers)| {
@@ -161,8 +173,9 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// path (failed load at any step, failed init, unload, forced unload), in
 /// this order:
 /// 1. state going (its files say so; no new reference can be taken);
-///    what it created and did not remove (proc entries) is removed, with
-///    a warning;
+///    what it left running in the runtime (timers, tasklets, work, work
+///    queues, kthreads) is stopped and waited for, and what it created and
+///    did not remove (proc entries) is removed, each with a warning;
 /// 2. its exports withdrawn (no new user can resolve against it);
 /// 3. its uses dropped (holder entries and references on providers);
 /// 4. its memory, once no call into it is in flight: parameter memory
@@ -170,6 +183,7 @@ fn do_init_module(m: Arc<Module>) -> KResult<Arc<Module>> {
 /// 5. removed from the registry (its name can be loaded again).
 fn free_module(m: &Arc<Module>) {
     m.set_state(State::Going);
+    crate::kapi::runtime_stop(m, true);
     crate::pde::remove_owned(m);
     crate::kobject::remove_owned(m);
     exports::unregister(m);

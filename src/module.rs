@@ -163,6 +163,9 @@ pub struct Module {
     /// Calls into its code in flight ([`Module::call`]); its memory is not
     /// freed until they are done.
     in_flight: AtomicUsize,
+    /// Set when its runtime objects (timers, work, tasklets, kthreads)
+    /// were stopped at unload: no callback of theirs runs any more.
+    runtime_stopped: AtomicBool,
     /// `.modinfo` key/value pairs.
     pub modinfo: Vec<(String, String)>,
     loaded: SpinRaw<Option<Loaded>>,
@@ -206,6 +209,7 @@ impl Module {
             unlinked: AtomicBool::new(false),
             broken: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
+            runtime_stopped: AtomicBool::new(false),
             param_lock: SpinRaw::new(()),
             modinfo,
             loaded: SpinRaw::new(None),
@@ -294,15 +298,19 @@ impl Module {
                 && addr < s.addr + s.size
         })?;
         let in_sec = |s: &&ModSymbol| s.addr >= sec.addr && s.addr < sec.addr + sec.size;
-        // The highest symbol at or below; of aliases, the first in the
-        // symbol table (a function before its `init_module` alias).
+        // The highest symbol at or below; of aliases, the function's own
+        // name before module_init's `init_module`/`cleanup_module` alias,
+        // else the first in the symbol table.
+        let alias = |s: &ModSymbol| matches!(s.name.as_str(), "init_module" | "cleanup_module");
         let sym = l
             .symbols
             .iter()
             .filter(in_sec)
             .filter(|s| s.addr <= addr)
             .fold(None, |best: Option<&ModSymbol>, s| match best {
-                Some(b) if b.addr >= s.addr => Some(b),
+                Some(b) if b.addr > s.addr || (b.addr == s.addr && !(alias(b) && !alias(s))) => {
+                    Some(b)
+                }
                 _ => Some(s),
             })?;
         let end = l
@@ -403,6 +411,75 @@ impl Module {
             oops(&fault, &task);
             Errno::EFAULT
         })
+    }
+
+    /// Calls a callback the module registered with the runtime (a kthread's
+    /// function, a timer, work or tasklet) through the platform's protected
+    /// boundary, on a runtime thread, in `ctx`: allowed while the module is
+    /// going (its exit may still wait for these), refused (EIO) once it is
+    /// broken or its objects were stopped at unload. Not watched by the
+    /// hung-task watchdog (a kthread runs as long as it likes; sleepers are
+    /// judged by their sleep). On a fault the Oops is reported with the
+    /// runtime thread as the task, the module is marked broken and its
+    /// runtime objects stopped, and EFAULT returned.
+    ///
+    /// # Safety
+    /// `f` is this module's code (checked when the object was registered)
+    /// taking the arguments given.
+    pub(crate) unsafe fn call_runtime(
+        &self,
+        f: usize,
+        args: [usize; 3],
+        ctx: crate::sched::Context,
+    ) -> Result<usize, Errno> {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        let r = if self.is_broken() || self.runtime_stopped.load(Ordering::Acquire) {
+            Err(Errno::EIO)
+        } else {
+            let t = crate::sched::current();
+            let task = Task {
+                pid: t.pid() as u32,
+                comm: t.comm(),
+            };
+            let atomic = ctx == crate::sched::Context::Atomic;
+            if atomic {
+                t.atomic_enter();
+            }
+            // SAFETY: the caller's contract; the pages stay mapped while
+            // this call is counted in flight.
+            let r = unsafe { crate::platform::get().call_module(f, args) };
+            if atomic {
+                t.atomic_exit();
+            }
+            r.map_err(|fault| {
+                self.broken.store(true, Ordering::Release);
+                bump_generation();
+                oops(&fault, &task);
+                Errno::EFAULT
+            })
+        };
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if r == Err(Errno::EFAULT) && self.is_broken() {
+            crate::kapi::runtime_stop(self, false);
+        }
+        r
+    }
+
+    /// Forgets one call counted in flight whose thread ended inside it (a
+    /// kthread_exit where the platform cannot unwind the call).
+    pub(crate) fn abandon_call(&self) {
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether its runtime objects were stopped (no callback reaches it,
+    /// and it cannot arm new ones).
+    pub(crate) fn runtime_stopped(&self) -> bool {
+        self.runtime_stopped.load(Ordering::Acquire) || self.is_broken()
+    }
+
+    /// Marks its runtime objects stopped: no callback reaches it any more.
+    pub(crate) fn stop_runtime(&self) {
+        self.runtime_stopped.store(true, Ordering::Release);
     }
 
     /// Its init function's address (0: none).
@@ -757,7 +834,11 @@ fn place_of(addr: usize) -> Option<Place> {
     if let Some(p) = list().iter().find_map(|m| m.text_place(addr)) {
         return Some(p);
     }
-    let table = crate::platform::get().kernel_symbols();
+    let platform = crate::platform::get();
+    if !platform.kernel_text().contains(&addr) {
+        return None;
+    }
+    let table = platform.kernel_symbols();
     let s = table.lookup_addr(addr)?;
     let end = table.next_addr(s.addr)?;
     if !matches!(s.kind, b't' | b'T' | b'w' | b'W') || addr >= end {
@@ -769,6 +850,11 @@ fn place_of(addr: usize) -> Option<Place> {
         size: end - s.addr,
         module: None,
     })
+}
+
+/// Whether `addr` lies in the code of a loaded module.
+pub fn is_module_text(addr: usize) -> bool {
+    list().iter().any(|m| m.text_place(addr).is_some())
 }
 
 /// Reports a fault that a kernel's trap handler caught, if its instruction

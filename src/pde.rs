@@ -501,6 +501,28 @@ pub fn remove_owned(m: &Module) {
     }
 }
 
+/// The errno a caller sees for a module's error: the kernel-internal
+/// restart codes (ERESTARTSYS and its kin, returned when a signal ended a
+/// sleep) become EINTR, as Linux's signal delivery makes them for a
+/// handler without SA_RESTART or a signal that kills.
+pub fn user_errno(code: i32) -> i32 {
+    match code {
+        512..=516 => Errno::EINTR.code(),
+        c => c,
+    }
+}
+
+/// Runs `f` (an open of a module's file) with `flags` as the open flags
+/// its `struct file` gets (`f_flags`: O_NONBLOCK...), as the caller's
+/// open(2) asked.
+pub fn with_open_flags<R>(flags: u32, f: impl FnOnce() -> R) -> R {
+    let t = crate::sched::current();
+    let old = t.set_open_flags(flags);
+    let r = f();
+    t.set_open_flags(old);
+    r
+}
+
 /// One open of an entry's file: the `struct file` its ops receive.
 pub struct OpenFile {
     pde: Arc<Pde>,
@@ -529,7 +551,7 @@ impl OpenFile {
             f_path_dentry: pde.dentry.get(),
             f_inode: pde.inode(),
             f_op: 0,
-            f_flags: 0,
+            f_flags: crate::sched::current().open_flags(),
             f_mode: 0,
             f_pos: 0,
             private_data: 0,
@@ -553,7 +575,7 @@ impl OpenFile {
             }?;
             if (r as i32) < 0 {
                 o.released.store(true, Ordering::SeqCst);
-                return Err(Errno::from_code(r as i32));
+                return Err(Errno::from_code(-user_errno(-(r as i32))));
             }
         }
         pde.opens.lock().push(Arc::downgrade(&o));
@@ -600,7 +622,7 @@ impl OpenFile {
         let r =
             unsafe { call_op(&self.module, f, args, false) }.map_err(|e| errno(e.code()))? as isize;
         if r < 0 {
-            return Err(errno((-r) as i32));
+            return Err(errno(user_errno((-r) as i32)));
         }
         // SAFETY: the file is this open's; no call is using it now.
         unsafe { (*self.file()).f_pos = pos };

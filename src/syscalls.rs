@@ -61,6 +61,7 @@ pub fn finit_module(file: &dyn VfsNodeOps, args: &[u8], flags: u32) -> KResult<(
     }
     let opts = LoadOptions {
         ignore_vermagic: flags & MODULE_INIT_IGNORE_VERMAGIC != 0,
+        mangled: flags & (MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC) != 0,
     };
     loader::load(&image, args, opts).map(|_| ())
 }

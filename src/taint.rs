@@ -13,6 +13,9 @@ pub const FORCED_MODULE: u32 = 1;
 pub const FORCED_RMMOD: u32 = 3;
 /// The kernel died: an Oops (D; kernel-wide only).
 pub const DIE: u32 = 7;
+/// A warning was issued (W; kernel-wide only): WARN(), sleeping in
+/// atomic context.
+pub const WARN: u32 = 9;
 /// Staging driver (C).
 pub const CRAP: u32 = 10;
 /// Out-of-tree module (O).

@@ -115,3 +115,81 @@ fn nothing_leaks_over_thousands_of_loads() {
         "(heap, pages, kmalloc) after 1,000 cycles of every sample"
     );
 }
+
+/// Failed verifications return everything too: tampered modules and
+/// signatures (EKEYREJECTED), malformed messages and trailers (EBADMSG),
+/// and modules signed by an unknown key, which load unverified (E) and
+/// unload, with RSA and ECDSA signatures, plain and xz-compressed.
+#[test]
+fn failed_verifications_leak_nothing() {
+    use common::sign::sign;
+    use starry_kmod::signature::{MODULE_SIG_STRING, init_module_signing, trailer};
+    use starry_kmod::syscalls::MODULE_INIT_COMPRESSED_FILE;
+    use starry_kmod_fs::rootfs::RootFs;
+    use starry_sample_modules::signing::{CERTS, ECDSA, RSA, UNTRUSTED};
+
+    let k = kernel();
+    init_module_signing(CERTS);
+    let rsa = sign(HELLO.bytes, RSA);
+    let ecdsa = sign(HELLO.bytes, ECDSA);
+    let stranger = sign(HELLO.bytes, UNTRUSTED);
+    let tampered = |img: &[u8]| {
+        let mut v = img.to_vec();
+        v[300] ^= 1;
+        v
+    };
+    let (t_rsa, t_ecdsa) = (tampered(&rsa), tampered(&ecdsa));
+    let mut bad_value = rsa.clone();
+    bad_value[rsa.len() - MODULE_SIG_STRING.len() - 13] ^= 1;
+    let mut garbage = HELLO.bytes.to_vec();
+    garbage.extend_from_slice(&[0x30, 0x82, 0x01, 0x00, 0x06]);
+    garbage.extend_from_slice(&trailer(5));
+    let cut = {
+        let mut v = HELLO.bytes.to_vec();
+        v.extend_from_slice(&trailer(u32::MAX));
+        v
+    };
+    let root = RootFs::new(starry_kmod::RELEASE).unwrap();
+    let xz_tampered = {
+        let p = std::env::temp_dir().join(format!("starry-leaks-{}.ko", std::process::id()));
+        std::fs::write(&p, &t_ecdsa).unwrap();
+        let st = std::process::Command::new("xz")
+            .arg("-f")
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(st.success(), "xz");
+        let z = p.with_extension("ko.xz");
+        let v = std::fs::read(&z).unwrap();
+        std::fs::remove_file(&z).unwrap();
+        root.add_file("/tampered.ko.xz", &v).unwrap()
+    };
+    let round = |n: usize| {
+        for _ in 0..n {
+            for (img, want) in [
+                (&t_rsa, Errno::EKEYREJECTED),
+                (&t_ecdsa, Errno::EKEYREJECTED),
+                (&bad_value, Errno::EKEYREJECTED),
+                (&garbage, Errno::EBADMSG),
+                (&cut, Errno::EBADMSG),
+            ] {
+                assert_eq!(init_module(img, b"").unwrap_err().errno, want);
+            }
+            let e =
+                starry_kmod::finit_module(xz_tampered.as_ref(), b"", MODULE_INIT_COMPRESSED_FILE);
+            assert_eq!(e.unwrap_err().errno, Errno::EKEYREJECTED);
+            for img in [&rsa, &ecdsa, &stranger] {
+                init_module(img, b"").unwrap();
+                delete_module("hello", O_NONBLOCK).unwrap();
+            }
+        }
+    };
+    round(2);
+    let start = figures(&k);
+    round(300);
+    assert_eq!(
+        figures(&k),
+        start,
+        "(heap, pages, kmalloc) after 300 rounds of failed verifications"
+    );
+}

@@ -195,7 +195,7 @@ fn sections_are_protected_w_xor_x() {
         assert!(!(p.contains('w') && p.contains('x')), "{} is {p}", s.name);
     }
     // Within +-2 GiB of the kernel's code (PC32 reach).
-    let anchor = starry_kmod::platform::host::starry_kmod_kallsyms_anchor();
+    let anchor = starry_kmod::platform::starry_kmod_kallsyms_anchor();
     assert!(sec(".text").abs_diff(anchor) < (1 << 31));
     delete_module("params", 0).unwrap();
     // Freed pages are no longer accessible at all.
@@ -265,7 +265,7 @@ fn kallsyms_is_the_executables_own_symbol_table() {
     let _k = kernel();
     let syms = starry_kmod::platform::get().kernel_symbols();
     assert!(syms.len() > 1000, "only {} symbols", syms.len());
-    let anchor = starry_kmod::platform::host::starry_kmod_kallsyms_anchor();
+    let anchor = starry_kmod::platform::starry_kmod_kallsyms_anchor();
     let s = syms
         .lookup_name("starry_kmod_kallsyms_anchor")
         .expect("anchor in kallsyms");

@@ -18,6 +18,21 @@ use std::time::{Duration, Instant};
 use common::skip::Needs;
 
 /// The checks the kernel must report as PASS (its scenario).
+/// The module runtime's checks (kthreads, locks, a timer, work queues
+/// from the `counters` and `ticker` samples): the riscv64 kernel runs them.
+const RUNTIME_CHECKS: &[&str] = &[
+    "finit_counters",
+    "counters_exact_under_locks",
+    "counters_kthreads_stopped",
+    "finit_ticker",
+    "ticker_timer_ticks_counted",
+    "ticker_works_counted",
+    "ticker_delayed_counted",
+    "ticker_system_works_counted",
+    "ticker_kthread_loops_counted",
+    "ticker_unloaded",
+];
+
 const CHECKS: &[&str] = &[
     "finit_hello",
     "hello_init_printed",
@@ -37,6 +52,7 @@ const CHECKS: &[&str] = &[
     "module_text_in_call_reach",
     "proc_modules_lines",
     "kallsyms_demangled_rust",
+    "kallsyms_kernel_text",
     "sysfs_sections_listed",
     "finit_provider",
     "finit_consumer",
@@ -176,6 +192,9 @@ fn missing(arch: &Arch) -> Option<String> {
         .map(|(what, from)| format!("{what} is missing (install {from})"))
 }
 
+/// The kernels of tests/kernel: the scenario, and the Oops boot.
+const BINS: [&str; 2] = ["starry-kmod-kernel", "starry-kmod-oops"];
+
 /// Builds the kernel for every architecture that has what it needs, in
 /// one cargo invocation (build scripts and host crates are shared, and
 /// cargo spreads the targets over the cores). Its own toolchain file,
@@ -210,6 +229,21 @@ fn build_all() -> &'static Result<(), String> {
                 "building the kernel for {names:?} failed:\n{}",
                 String::from_utf8_lossy(&out.stderr)
             ));
+        }
+        // Linux's kallsyms step: the linked kernels get their own symbol
+        // table written into their image.
+        for arch in ALL.iter().filter(|a| names.contains(&a.name)) {
+            for bin in BINS {
+                let path = dir
+                    .join("target")
+                    .join(arch.target)
+                    .join("release")
+                    .join(bin);
+                let mut elf = std::fs::read(&path).map_err(|e| format!("{path:?}: {e}"))?;
+                starry_kmod::kallsyms_image::embed(&mut elf)
+                    .map_err(|e| format!("kallsyms for {path:?}: {e}"))?;
+                std::fs::write(&path, elf).map_err(|e| format!("{path:?}: {e}"))?;
+            }
         }
         eprintln!(
             "kernels for {names:?} built in {:.1} s",
@@ -383,26 +417,43 @@ fn qemu_command(arch: &Arch, kernel: &Path, work: &Path) -> Command {
     cmd
 }
 
-/// Builds (once, for all), boots `arch`'s kernel and checks its console.
-fn boot(arch: &Arch) {
-    if let Some(why) = missing(arch) {
-        return Needs::Qemu.skip(&format!("{}: {why}", arch.name));
-    }
-    if let Err(e) = build_all() {
-        panic!("{e}");
-    }
+/// Builds the kernels (once, for all architectures) and starts QEMU on
+/// `arch`'s binary `bin` (the scenario or the Oops boot), its console
+/// piped.
+fn start(arch: &Arch, bin: &str) -> std::process::Child {
     let dir = root().join("tests/kernel/target");
-    let kernel = dir.join(arch.target).join("release/starry-kmod-kernel");
-    let work = dir.join("qemu").join(arch.name);
+    let kernel = dir.join(arch.target).join("release").join(bin);
+    let work = dir.join("qemu").join(format!("{}-{bin}", arch.name));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).unwrap();
-    let t = Instant::now();
-    let mut child = qemu_command(arch, &kernel, &work)
+    qemu_command(arch, &kernel, &work)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("qemu");
+        .expect("qemu")
+}
+
+/// Whether `arch` can be built and booted here (else a skip, or a
+/// failure under STARRY_KMOD_REQUIRE_QEMU=1); builds every kernel once.
+fn ready(arch: &Arch) -> bool {
+    if let Some(why) = missing(arch) {
+        Needs::Qemu.skip(&format!("{}: {why}", arch.name));
+        return false;
+    }
+    if let Err(e) = build_all() {
+        panic!("{e}");
+    }
+    true
+}
+
+/// Builds (once, for all), boots `arch`'s kernel and checks its console.
+fn boot(arch: &Arch) {
+    if !ready(arch) {
+        return;
+    }
+    let t = Instant::now();
+    let mut child = start(arch, "starry-kmod-kernel");
     // A hung guest (a loongarch64 panic spins) must not hang the test.
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
@@ -431,7 +482,12 @@ fn boot(arch: &Arch) {
     // Firmware output carries escape sequences: compare trimmed lines.
     let lines: Vec<&str> = console.lines().map(str::trim).collect();
     let mut passes = 0;
-    for check in CHECKS {
+    let runtime: &[&str] = if arch.name == "riscv64" {
+        RUNTIME_CHECKS
+    } else {
+        &[]
+    };
+    for check in CHECKS.iter().chain(runtime) {
         if !["riscv64", "aarch64"].contains(&name) && PROC_CHECKS.contains(check) {
             let said = format!("KNOWN-BUG {check}: ");
             assert!(
@@ -488,4 +544,126 @@ fn aarch64_kernel_runs_the_scenario_under_qemu() {
 #[test]
 fn loongarch64_kernel_runs_the_scenario_under_qemu() {
     boot(&LOONGARCH64);
+}
+
+/// The Oops boot (tests/kernel/src/bin/oops.rs): `oops where=init` writes
+/// through NULL in its init; the arceos backend's page-fault hook must
+/// print Linux's Oops, symbolized through kallsyms, before ArceOS stops.
+/// The console is read until the Oops ends (then QEMU is stopped: how
+/// ArceOS halts after a panic differs by machine), and checked line by
+/// line.
+fn oops_boot(arch: &Arch) {
+    use std::io::BufRead;
+    if !ready(arch) {
+        return;
+    }
+    let mut child = start(arch, "starry-kmod-oops");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut console = Vec::new();
+    let mut deadline = Instant::now() + Duration::from_secs(120);
+    let mut ended = false;
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        if !ended && line.contains("---[ end trace") {
+            // What ArceOS prints as it stops follows; then stop waiting.
+            ended = true;
+            deadline = Instant::now() + Duration::from_secs(3);
+        }
+        console.push(line.trim().to_string());
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let name = arch.name;
+    let text = console.join("\n");
+    // The Oops lines, without their `<level>` prefix, in order.
+    let oops: Vec<&str> = console
+        .iter()
+        .filter_map(|l| l.strip_prefix('<').and_then(|l| l.split_once('>')))
+        .map(|(_, text)| text.trim())
+        .skip_while(|l| !l.starts_with("BUG: "))
+        .collect();
+    let expect_in_order = [
+        "BUG: kernel NULL pointer dereference, address: 0000000000000000",
+        "#PF: supervisor write access in kernel mode",
+        "#PF: error_code(0x0002) - not-present page",
+        "Oops: 0002 [#1] SMP",
+    ];
+    assert!(
+        oops.len() > expect_in_order.len() && oops[..4] == expect_in_order,
+        "{name}: the Oops does not begin as Linux's; console:\n{text}"
+    );
+    let cpu = format!(
+        "CPU: 0 PID: 0 Comm: swapper/0 Not tainted {} #1",
+        starry_kmod::RELEASE
+    );
+    assert_eq!(oops[4], cpu, "{name}: console:\n{text}");
+    // gcc keeps the static `oops_init` beside module_init's alias; clang
+    // (zig's, for loongarch64) keeps only the alias, `init_module`.
+    assert!(
+        (oops[5].starts_with("RIP: 0010:oops_init+0x")
+            || oops[5].starts_with("RIP: 0010:init_module+0x"))
+            && oops[5].ends_with(" [oops]"),
+        "{name}: RIP is not symbolized as the module's init: {:?}; console:\n{text}",
+        oops[5]
+    );
+    let trace: Vec<&str> = oops
+        .iter()
+        .skip_while(|l| **l != "<TASK>")
+        .skip(1)
+        .take_while(|l| **l != "</TASK>")
+        .copied()
+        .collect();
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.starts_with("? ") && l.contains("starry_kmod::")),
+        "{name}: the call trace names no demangled kernel function: {trace:?}; console:\n{text}"
+    );
+    for line in [
+        "Modules linked in: oops(+) hello",
+        "CR2: 0000000000000000",
+        "---[ end trace 0000000000000000 ]---",
+    ] {
+        assert!(
+            oops.contains(&line),
+            "{name}: no {line:?} in the Oops; console:\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("FAIL oops_init_returned"),
+        "{name}: the faulting init returned; console:\n{text}"
+    );
+    // The Oops comes before ArceOS stops: its own panic message, if any,
+    // follows the end of the trace.
+    let end = console
+        .iter()
+        .position(|l| l.contains("---[ end trace"))
+        .unwrap();
+    assert!(
+        !console[..end].iter().any(|l| l.contains("panicked")),
+        "{name}: ArceOS panicked before the Oops was printed; console:\n{text}"
+    );
+}
+
+#[test]
+fn riscv64_kernel_prints_a_symbolized_oops() {
+    oops_boot(&RISCV64);
+}
+
+#[test]
+fn aarch64_kernel_prints_a_symbolized_oops() {
+    oops_boot(&AARCH64);
+}
+
+#[test]
+fn loongarch64_kernel_prints_a_symbolized_oops() {
+    oops_boot(&LOONGARCH64);
 }

@@ -79,6 +79,7 @@ fn a_refused_parameter_is_logged_once() {
 /// What `insmod -f` asks for (finit_module's MODULE_INIT_IGNORE_VERMAGIC).
 const FORCED: LoadOptions = LoadOptions {
     ignore_vermagic: true,
+    mangled: true,
 };
 
 #[test]

@@ -137,6 +137,31 @@ fn run_script_opts(
 }
 
 #[test]
+fn the_module_runtime_in_the_sandbox() {
+    let Some(log) = run_script("runtime", &["insmod", "rmmod", "lsmod", "dd"]) else {
+        return;
+    };
+    // `current` in a module's read is the reading process.
+    assert!(
+        log.contains("waitq: cat (pid "),
+        "the interrupted reader is not cat:\n{log}"
+    );
+    for what in [
+        "counters: kthreads stopped, results right",
+        "careless: killing tasklet tasklet_fn it left scheduled",
+        "careless: stopping kthread careless:",
+    ] {
+        assert!(log.contains(what), "{what} not logged:\n{log}");
+    }
+    // Nothing of careless runs after its unload line.
+    let after = log
+        .split("careless: destroying kmem_cache")
+        .nth(1)
+        .unwrap_or("");
+    assert!(!after.contains("still runs"), "freed code ran:\n{log}");
+}
+
+#[test]
 fn kmod_tools_drive_the_kernel() {
     run_script(
         "kmod",
@@ -460,6 +485,92 @@ fn compressed_modules_load_through_finit_module() {
     assert!(
         log.contains("not a gzip, xz or zstd compressed module"),
         "{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Signed modules through real kmod tools (`tests/scripts/signed.sh`):
+/// modinfo shows the signer of the modules modules_install signed and of
+/// ones the Kbuild directory's sign-file signs (RSA, ECDSA, by key id);
+/// unsigned, stranger-signed, tampered and forced loads with
+/// module.sig_enforce off (taint E, tampered refused) and on (all
+/// refused with EKEYREJECTED; signed and compressed+signed still load).
+#[test]
+fn signed_modules_through_kmod_with_and_without_enforcement() {
+    for t in ["gcc", "openssl", "xz", "dd"] {
+        if !installed(t) {
+            return skip(&format!(
+                "{t} is not installed (apt-get install gcc openssl xz-utils)"
+            ));
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-signed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts/finit.c");
+    let cc = Command::new("gcc")
+        .arg("-O1")
+        .arg("-o")
+        .arg(dir.join("finit"))
+        .arg(&src)
+        .status()
+        .unwrap();
+    assert!(cc.success(), "gcc finit.c");
+    // hello as `make modules` built it: unsigned.
+    std::fs::write(dir.join("hello.ko"), starry_sample_modules::HELLO.bytes).unwrap();
+    let Some(log) = run_script_with(
+        "signed",
+        &["insmod", "rmmod", "modinfo", "modprobe"],
+        &[&dir],
+    ) else {
+        return;
+    };
+    for line in [
+        "hello: module verification failed: signature and/or required key missing - tainting kernel",
+        "Loading of unsigned module is rejected",
+        "Loading of module with unavailable key is rejected",
+        "module signature rejected: PKCS#7: signature does not verify",
+    ] {
+        assert!(log.contains(line), "no {line:?} in\n{log}");
+    }
+    assert_eq!(
+        log.matches("module verification failed").count(),
+        1,
+        "said once\n{log}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `module.sig_enforce=1` on the kernel command line
+/// (`STARRY_KMOD_CMDLINE`): enforced from boot.
+#[test]
+fn sig_enforce_from_the_kernel_command_line() {
+    if !installed("insmod") {
+        return skip("kmod is not installed");
+    }
+    let dir = std::env::temp_dir().join(format!("starry-sandbox-sigboot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hello.ko"), starry_sample_modules::HELLO.bytes).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/scripts/sigboot.sh");
+    let out = Command::new(env!("CARGO_BIN_EXE_starry-kmod"))
+        .env("STARRY_KMOD_CMDLINE", "quiet module.sig_enforce=1")
+        .arg("run")
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(CANNOT_START) {
+        return skip(&format!("the sandbox cannot start here: {}", stderr.trim()));
+    }
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(
+        stdout, "sig_enforce: Y\ninsmod unsigned: exit 1\nmodprobe hello: exit 0\n",
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Loading of unsigned module is rejected"),
+        "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,6 +4,9 @@
  * a module's bug is an Oops, not a dead kernel:
  *   where=init   NULL write in init       where=exit  NULL read in exit
  *   where=bug    BUG() in init            (empty)     loads and unloads
+ *   where=timer  NULL write in a timer callback (on the softirq thread),
+ *                with a periodic timer of its own still armed
+ *   where=kthread NULL write in a kthread
  * and its `poke` parameter's own set op dereferences NULL when written.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -11,6 +14,8 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
+#include <linux/kthread.h>
+#include <linux/timer.h>
 
 static char *where = "";
 module_param(where, charp, 0444);
@@ -36,6 +41,29 @@ static const struct kernel_param_ops poke_ops = {
 };
 module_param_cb(poke, &poke_ops, NULL, 0644);
 
+static struct timer_list bad_timer, good_timer;
+static int good_ticks;
+module_param(good_ticks, int, 0444);
+
+static void bad_timer_fn(struct timer_list *t)
+{
+	pr_info("timer callback faults\n");
+	*nowhere = 7;
+}
+
+static void good_timer_fn(struct timer_list *t)
+{
+	good_ticks++;
+	mod_timer(t, jiffies + 1);
+}
+
+static int bad_thread(void *data)
+{
+	pr_info("kthread faults\n");
+	*nowhere = 8;
+	return 0;
+}
+
 static int __init oops_init(void)
 {
 	pr_info("init, faulting at '%s'\n", where);
@@ -43,6 +71,14 @@ static int __init oops_init(void)
 		*nowhere = 42;
 	if (!strcmp(where, "bug"))
 		BUG();
+	if (!strcmp(where, "timer")) {
+		timer_setup(&good_timer, good_timer_fn, 0);
+		mod_timer(&good_timer, jiffies + 1);
+		timer_setup(&bad_timer, bad_timer_fn, 0);
+		mod_timer(&bad_timer, jiffies + msecs_to_jiffies(30));
+	}
+	if (!strcmp(where, "kthread"))
+		kthread_run(bad_thread, NULL, "oops-thread");
 	return 0;
 }
 
@@ -51,6 +87,8 @@ static void __exit oops_exit(void)
 	pr_info("exit, faulting at '%s'\n", where);
 	if (!strcmp(where, "exit"))
 		pr_info("read %d\n", *nowhere);
+	timer_delete_sync(&good_timer);
+	timer_delete_sync(&bad_timer);
 }
 
 module_init(oops_init);

@@ -61,6 +61,45 @@ pub mod riscv64 {
 // INSTALLED: the installed tree's index files.
 include!(concat!(env!("OUT_DIR"), "/installed.rs"));
 
+/// Module signing: the certificates the build generated (the kernel's
+/// built-in keyring holds [`CERTS`](signing::CERTS)), their keys' paths
+/// and the signing tool, `scripts/sign-file` of the Kbuild directory.
+pub mod signing {
+    /// The certificates (DER) built into the kernel: the RSA-2048 key
+    /// modules_install signs with, then the ECDSA P-256 one.
+    pub const CERTS: &[&[u8]] = &[RSA_CERT, ECDSA_CERT];
+    /// The RSA-2048 certificate (`certs/signing_key.x509`).
+    pub const RSA_CERT: &[u8] = include_bytes!(concat!(
+        env!("STARRY_KBUILD_DIR"),
+        "/certs/signing_key.x509"
+    ));
+    /// The ECDSA P-256 certificate.
+    pub const ECDSA_CERT: &[u8] = include_bytes!(concat!(
+        env!("STARRY_KBUILD_DIR"),
+        "/certs/signing_key_ecdsa.x509"
+    ));
+    /// A certificate built into no kernel (the wrong signer).
+    pub const UNTRUSTED_CERT: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/untrusted/signing_key.x509"));
+    /// `sign-file`, Linux's interface.
+    pub const SIGN_FILE: &str = concat!(env!("STARRY_KBUILD_DIR"), "/scripts/sign-file");
+    /// The RSA key and certificate, as sign-file takes them.
+    pub const RSA: (&str, &str) = (
+        concat!(env!("STARRY_KBUILD_DIR"), "/certs/signing_key.pem"),
+        concat!(env!("STARRY_KBUILD_DIR"), "/certs/signing_key.x509"),
+    );
+    /// The ECDSA P-256 key and certificate.
+    pub const ECDSA: (&str, &str) = (
+        concat!(env!("STARRY_KBUILD_DIR"), "/certs/signing_key_ecdsa.pem"),
+        concat!(env!("STARRY_KBUILD_DIR"), "/certs/signing_key_ecdsa.x509"),
+    );
+    /// The untrusted key and certificate.
+    pub const UNTRUSTED: (&str, &str) = (
+        concat!(env!("OUT_DIR"), "/untrusted/signing_key.pem"),
+        concat!(env!("OUT_DIR"), "/untrusted/signing_key.x509"),
+    );
+}
+
 /// The Kbuild directory (`make -C KBUILD_DIR M=$PWD modules`): the one the
 /// samples were built with; `/lib/modules/<release>/build` in the sandbox.
 pub const KBUILD_DIR: &str = env!("STARRY_KBUILD_DIR");

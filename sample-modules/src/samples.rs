@@ -77,4 +77,28 @@ pub const SAMPLES: &[(&str, &str)] = &[
         "(C): kstrto*, sscanf, the string.h helpers and current_uid()/capable() \
          behind /sys/kernel/strtools/{parse,whoami}.",
     ),
+    (
+        "counters",
+        "(C): kthreads hammer counters under a mutex, a spinlock, an rwlock and \
+         atomics, started together by a completion; exact totals in /proc/counters.",
+    ),
+    (
+        "ticker",
+        "(C): a periodic timer, work on its own workqueue, self-requeueing delayed \
+         work, system work and a sleeping kthread, counted in read-only parameters.",
+    ),
+    (
+        "waitq",
+        "(C): /proc/waitq, a mailbox whose read sleeps interruptibly until a write.",
+    ),
+    ("slabs", "(C): kmem_cache objects with a constructor."),
+    (
+        "fifo",
+        "(C): a byte kfifo and a record kfifo behind /proc/fifo/{bytes,records}.",
+    ),
+    (
+        "careless",
+        "(C): leaves a timer, delayed work, work, a tasklet, a kthread and a \
+         kmem_cache running at unload, for the kernel to stop.",
+    ),
 ];

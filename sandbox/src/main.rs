@@ -8,6 +8,8 @@
 //! - `starry-kmod shell` opens an interactive shell in that sandbox;
 //!   `--modules DIR` (run, shell) adds DIR's modules to its module tree;
 //! - `starry-kmod build-dir` prints the Kbuild directory;
+//! - `starry-kmod kallsyms-embed KERNEL` writes an ArceOS kernel's symbol
+//!   table into its image (`starry_kmod::kallsyms_image`);
 //! - `starry-kmod selftest` boots the kernel in-process on its embedded
 //!   default (RAM rootfs with the sample modules at `/`, sysfs at `/sys`,
 //!   procfs at `/proc`), loads each module by path with finit_module, looks
@@ -161,12 +163,16 @@ commands:
   selftest                              load each sample in-process, look, unload
   build-dir                             print the Kbuild directory
                                         (make -C DIR M=$PWD modules)
+  kallsyms-embed KERNEL                 write a linked ArceOS kernel's own
+                                        symbol table into its image
   help, --help                          this text
 
 --modules DIR adds the .ko files under DIR to the sandbox's module tree
 (/lib/modules/$(uname -r)/extra/, indexed by depmod). In the sandbox,
 /lib/modules/$(uname -r)/build is the Kbuild directory.
 STARRY_KMOD_QUIET=1 keeps kernel messages off stderr.
+STARRY_KMOD_CMDLINE is the kernel command line: module.sig_enforce=1 refuses
+unsigned modules from boot (the build's signing certificates are built in).
 ";
 
 /// The tools the demo (the main job) needs, with the Debian package of each.
@@ -217,6 +223,10 @@ fn main() -> ExitCode {
             println!("{}", starry_sample_modules::KBUILD_DIR);
             ExitCode::SUCCESS
         }
+        Some("kallsyms-embed") => match &args[1..] {
+            [kernel] => kallsyms_embed(kernel),
+            _ => usage_error("kallsyms-embed takes one kernel ELF"),
+        },
         Some(cmd @ ("run" | "shell")) => {
             let (extra, rest) = match take_modules(&args[1..]) {
                 Ok(x) => x,
@@ -251,6 +261,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// Linux's kallsyms link step for a kernel built with the arceos backend:
+/// its text symbols go into its reserved `.starry_kallsyms` section.
+fn kallsyms_embed(path: &str) -> ExitCode {
+    let done = std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|mut elf| {
+            let n = starry_kmod::kallsyms_image::embed(&mut elf)?;
+            std::fs::write(path, elf).map_err(|e| e.to_string())?;
+            Ok(n)
+        });
+    match done {
+        Ok(n) => {
+            println!("{path}: {n} symbols embedded");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("starry-kmod: {path}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn finish(r: Result<i32, String>) -> ExitCode {
     match r {
         Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
@@ -263,6 +295,7 @@ fn finish(r: Result<i32, String>) -> ExitCode {
 
 fn selftest() -> ExitCode {
     let host = platform::host::install();
+    sandbox::boot_module_signing();
     let rootfs = match RootFs::new(RELEASE) {
         Ok(r) => r,
         Err(e) => {
@@ -270,7 +303,7 @@ fn selftest() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for m in starry_sample_modules::ALL {
+    for m in starry_sample_modules::INSTALLED_MODULES {
         if let Err(e) = rootfs.add_module(m.name, m.bytes) {
             eprintln!("starry-kmod: cannot add {} to the rootfs: {e:?}", m.name);
             return ExitCode::FAILURE;

@@ -13,16 +13,25 @@
 pub mod cred;
 pub mod debugfs;
 pub mod fs;
+pub mod kfifo;
 pub mod kstrtox;
+pub mod kthread;
+pub mod locking;
 pub mod module;
 pub mod params;
 pub mod printk;
 pub mod procfs;
+pub mod random;
+pub mod sched;
 pub mod seq_file;
 pub mod slab;
 pub mod string;
 pub mod sysfs;
+pub mod time;
+pub mod timer;
 pub mod uaccess;
+pub mod wait;
+pub mod workqueue;
 
 pub use module::{kapi_module_put, kapi_module_refcount, kapi_try_module_get};
 pub use printk::starry_kmod_printk_emit;
@@ -41,6 +50,7 @@ pub(crate) type AddrFn = fn() -> usize;
 const AREAS: &[&[(&str, AddrFn)]] = &[
     printk::EXPORTS,
     slab::EXPORTS,
+    slab::CACHE_EXPORTS,
     string::EXPORTS,
     module::EXPORTS,
     params::STD_EXPORTS,
@@ -53,7 +63,49 @@ const AREAS: &[&[(&str, AddrFn)]] = &[
     kstrtox::EXPORTS,
     debugfs::EXPORTS,
     cred::EXPORTS,
+    sched::EXPORTS,
+    time::EXPORTS,
+    locking::EXPORTS,
+    wait::EXPORTS,
+    kthread::EXPORTS,
+    timer::EXPORTS,
+    workqueue::EXPORTS,
+    kfifo::EXPORTS,
+    random::EXPORTS,
 ];
+
+/// Starts what the module runtime needs before any module code runs: the
+/// jiffies ticker and the system work queues (their workers, the softirq
+/// thread and kthreads start on demand). Called at every load; once.
+pub fn runtime_start() {
+    crate::sched::set_default_wake(wait::default_wake_addr());
+    time::start_ticker();
+    workqueue::start();
+}
+
+/// Stops what module `m` left in the runtime: armed timers, scheduled
+/// tasklets, queued work, its work queues and live kthreads, each named in
+/// a kernel-log warning. With `sync` (at unload, before its pages are
+/// freed) callbacks of `m` running now are waited for and its kthreads
+/// stopped and waited for; without (after an Oops in one of its
+/// callbacks, possibly on the runtime thread itself) nothing waits.
+pub fn runtime_stop(m: &crate::module::Module, sync: bool) {
+    // From now no callback of m starts and m arms or queues nothing new
+    // (a callback running now that re-arms itself is refused); what is
+    // armed or queued is cancelled and named; what runs now ends (its
+    // kthreads are stopped); a last pass takes what raced with the flag.
+    m.stop_runtime();
+    timer::stop_owned(m, false);
+    workqueue::stop_owned(m, false);
+    kthread::stop_owned(m, sync);
+    if sync {
+        timer::wait_owned(m);
+        workqueue::wait_owned(m);
+        timer::stop_owned(m, false);
+        workqueue::stop_owned(m, false);
+        slab::destroy_owned(m);
+    }
+}
 
 fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {
     AREAS.iter().flat_map(|area| area.iter())

@@ -32,7 +32,7 @@ use ax_hal::paging::MappingFlags;
 use ax_kspin::SpinRaw;
 use ax_memory_addr::{VirtAddr, VirtAddrRange};
 
-use super::{PAGE_SIZE, Platform, Prot};
+use super::{Event, PAGE_SIZE, Platform, Prot, ThreadBody};
 use crate::symbols::{KernelSymbol, KernelSymbols};
 
 /// The ArceOS platform.
@@ -51,9 +51,29 @@ pub fn install() -> &'static ArceosPlatform {
     if super::install(&ARCEOS) {
         let previous = ax_hal::trap::set_page_fault_handler(on_page_fault);
         PREVIOUS_PAGE_FAULT.store(previous as usize, Ordering::Release);
+        // kallsyms is ready at boot, as Linux's: the Oops path (a trap
+        // handler) must not be the first to build it.
+        ARCEOS.kernel_symbols();
     }
     &ARCEOS
 }
+
+/// Room for the kernel image's symbol table, written into the linked ELF
+/// by `kallsyms_image::embed` (all zeros, so no table, until then).
+/// Interior mutability keeps the compiler from folding its reads to the
+/// zeros it was built with.
+#[repr(C, align(8))]
+struct EmbeddedKallsyms(core::cell::UnsafeCell<[u8; crate::kallsyms_image::RESERVED]>);
+
+// SAFETY: nothing writes the table at run time (only the build, in the
+// ELF file), so shared reads from any CPU are sound.
+unsafe impl Sync for EmbeddedKallsyms {}
+
+#[used]
+#[unsafe(link_section = ".starry_kallsyms")]
+static EMBEDDED_KALLSYMS: EmbeddedKallsyms = EmbeddedKallsyms(core::cell::UnsafeCell::new(
+    [0; crate::kallsyms_image::RESERVED],
+));
 
 /// The page-fault hook that was there before ours (the runtime's).
 static PREVIOUS_PAGE_FAULT: AtomicUsize = AtomicUsize::new(0);
@@ -63,6 +83,7 @@ static PREVIOUS_PAGE_FAULT: AtomicUsize = AtomicUsize::new(0);
 /// an Oops, symbolized through kallsyms, before ArceOS stops (this home
 /// has no way back into the interrupted call).
 fn on_page_fault(addr: VirtAddr, flags: ax_hal::trap::PageFaultFlags) -> bool {
+    let csr_pc = faulting_pc();
     let previous = PREVIOUS_PAGE_FAULT.load(Ordering::Acquire);
     if previous != 0 {
         // SAFETY: the value was a page-fault handler returned by
@@ -73,17 +94,21 @@ fn on_page_fault(addr: VirtAddr, flags: ax_hal::trap::PageFaultFlags) -> bool {
             return true;
         }
     }
-    let Some(pc) = faulting_pc() else {
-        return false;
+    // The interrupted context as the trap entry saved it; else the trap
+    // CSRs, which are only right if no interrupt came in between.
+    let (pc, sp) = match trap_frame(current_sp()) {
+        Some(at) => at,
+        None => match csr_pc {
+            Some(pc) => (pc, current_sp()),
+            None => return false,
+        },
     };
-    let sp = current_sp();
-    // The words above the handler's own stack pointer hold the trap frame
-    // (the interrupted pc and return address among them) and the calls
-    // that led to the module.
+    // The words from the interrupted stack pointer up: the module's
+    // frames and the calls that led to it.
     let stack = (0..64)
         .map(|i| {
-            // SAFETY: the handler runs on the interrupted task's kernel
-            // stack, deep in a call chain: 512 bytes above sp are mapped.
+            // SAFETY: the interrupted code's stack, deep in the call chain
+            // that called the module: 512 bytes above its sp are mapped.
             unsafe { ((sp + i * 8) as *const usize).read_volatile() }
         })
         .collect();
@@ -101,6 +126,49 @@ fn on_page_fault(addr: VirtAddr, flags: ax_hal::trap::PageFaultFlags) -> bool {
     };
     crate::module::report_fault(&fault);
     false
+}
+
+/// Where ax-cpu's trap entry keeps the interrupted stack pointer and pc in
+/// its `TrapFrame`, in words: riscv64 `regs.sp` and `sepc`, aarch64 `sp`
+/// and `elr`, loongarch64 `regs.sp` (r3) and `era`. Each entry stores the
+/// stack pointer from before it pushed the frame, so a frame is
+/// recognised by that word pointing just past itself.
+const TRAP_FRAME: Option<(usize, usize)> = if cfg!(target_arch = "riscv64") {
+    Some((2, 32))
+} else if cfg!(target_arch = "aarch64") {
+    Some((33, 31))
+} else if cfg!(target_arch = "loongarch64") {
+    Some((3, 33))
+} else {
+    None
+};
+
+/// The interrupted (pc, sp) of the fault being handled, from its trap
+/// frame on the stack above the handler: the first frame whose saved
+/// stack pointer lies just past it and whose saved pc is module code.
+/// The page-fault hook may run with interrupts enabled again (ax-cpu
+/// restores the interrupted context's state first), and an interrupt
+/// taken then rewrites the trap CSRs, but not this frame.
+fn trap_frame(sp: usize) -> Option<(usize, usize)> {
+    let (sp_at, pc_at) = TRAP_FRAME?;
+    let frame_words = sp_at.max(pc_at) + 1;
+    for i in 0..384 {
+        let at = sp + i * 8;
+        // SAFETY: the handler runs on the interrupted task's kernel stack,
+        // below the trap frame and the call chain that called the module
+        // (loader, Module::call, module code): the 3 KiB above are those
+        // frames.
+        let word = |w: usize| unsafe { ((at + w * 8) as *const usize).read_volatile() };
+        let saved_sp = word(sp_at);
+        let above = saved_sp.wrapping_sub(at);
+        if above >= frame_words * 8 && above <= 1024 && saved_sp % 16 == 0 {
+            let pc = word(pc_at);
+            if crate::module::is_module_text(pc) {
+                return Some((pc, saved_sp));
+            }
+        }
+    }
+    None
 }
 
 /// The interrupted instruction, from the trap CSRs (None where this hook
@@ -144,9 +212,12 @@ fn current_sp() -> usize {
 }
 
 unsafe extern "C" {
-    // The kernel image's bounds, from ArceOS's linker script.
+    // The kernel image's bounds and its code's, from ArceOS's linker
+    // script.
     static _skernel: u8;
     static _ekernel: u8;
+    static _stext: u8;
+    static _etext: u8;
 }
 
 const MIB: usize = 1 << 20;
@@ -275,16 +346,30 @@ impl Platform for ArceosPlatform {
         if let Some(s) = *g {
             return s;
         }
-        let syms = crate::kapi::exports()
-            .map(|(name, addr)| KernelSymbol {
-                addr,
-                kind: b'T',
-                name: name.into(),
-            })
-            .collect();
+        // The image's own text symbols, where the build embedded them
+        // (crate::kallsyms_image), and the exports under their names.
+        // SAFETY: the table is never written at run time.
+        let embedded = unsafe { &*EMBEDDED_KALLSYMS.0.get() };
+        let anchor = super::starry_kmod_kallsyms_anchor();
+        let mut syms = crate::kallsyms_image::decode(embedded, anchor).unwrap_or_default();
+        let text = self.kernel_text();
+        for (name, addr) in crate::kapi::exports() {
+            if !syms.iter().any(|s| s.addr == addr && s.name == name) {
+                syms.push(KernelSymbol {
+                    addr,
+                    kind: if text.contains(&addr) { b'T' } else { b'D' },
+                    name: name.into(),
+                });
+            }
+        }
         let table: &'static KernelSymbols = Box::leak(Box::new(KernelSymbols::new(syms)));
         *g = Some(table);
         table
+    }
+
+    fn kernel_text(&self) -> core::ops::Range<usize> {
+        // Only the addresses of the linker-defined symbols are taken.
+        (&raw const _stext) as usize..(&raw const _etext) as usize
     }
 
     fn console_write(&self, level: u8, line: &str) {
@@ -295,5 +380,123 @@ impl Platform for ArceosPlatform {
 
     fn module_pages_in_use(&self) -> usize {
         self.pages.load(Ordering::Relaxed)
+    }
+
+    fn now_ns(&self) -> u64 {
+        ax_hal::time::monotonic_time_nanos()
+    }
+
+    fn real_ns(&self) -> u64 {
+        ax_hal::time::wall_time_nanos()
+    }
+
+    fn spawn_thread(&self, name: &str, body: ThreadBody) -> bool {
+        // The task runs on its own; its handle is not kept (kthreads are
+        // joined through the runtime's own records).
+        let _ = ax_api::task::ax_spawn(body, name.into(), KTHREAD_STACK);
+        true
+    }
+
+    fn new_event(&self) -> Box<dyn Event> {
+        Box::new(TaskEvent {
+            token: core::sync::atomic::AtomicBool::new(false),
+            wq: ax_api::task::AxWaitQueueHandle::new(),
+        })
+    }
+
+    fn yield_now(&self) {
+        ax_api::task::ax_yield_now();
+    }
+
+    fn task_word(&self) -> usize {
+        let id = ax_api::task::ax_current_task_id();
+        TASK_WORDS
+            .lock()
+            .iter()
+            .find(|(t, _, _)| *t == id)
+            .map_or(0, |(_, w, _)| *w)
+    }
+
+    fn set_task_word(&self, word: usize, release: fn(usize)) {
+        let id = ax_api::task::ax_current_task_id();
+        let mut g = TASK_WORDS.lock();
+        let old = match g.iter().position(|(t, _, _)| *t == id) {
+            Some(i) if word == 0 => Some(g.swap_remove(i)),
+            Some(i) => Some(core::mem::replace(&mut g[i], (id, word, release))),
+            None => {
+                if word != 0 {
+                    g.push((id, word, release));
+                }
+                None
+            }
+        };
+        drop(g);
+        // ArceOS tasks have no thread-exit hook: a thread's word is
+        // released when it is replaced or cleared (the runtime clears it
+        // as its threads end).
+        if let Some((_, w, r)) = old
+            && w != 0
+            && w != word
+        {
+            r(w);
+        }
+    }
+
+    fn exit_thread(&self) -> ! {
+        // Forget the task word: this task's record goes with it.
+        let id = ax_api::task::ax_current_task_id();
+        let gone = {
+            let mut g = TASK_WORDS.lock();
+            let i = g.iter().position(|(t, _, _)| *t == id);
+            i.map(|i| g.swap_remove(i))
+        };
+        if let Some((_, w, release)) = gone {
+            release(w);
+        }
+        ax_api::task::ax_exit(0)
+    }
+}
+
+/// A kernel thread's stack (Linux's THREAD_SIZE is 16 KiB; module code
+/// run through the kernel's helpers gets more room here).
+const KTHREAD_STACK: usize = 64 * 1024;
+
+/// Each task's kernel-task word (ArceOS tasks have no slot of ours):
+/// (task id, word, release).
+static TASK_WORDS: SpinRaw<alloc::vec::Vec<(u64, usize, fn(usize))>> =
+    SpinRaw::new(alloc::vec::Vec::new());
+
+/// An event on an ArceOS wait queue: the token is a flag, the queue is
+/// where the task sleeps (woken by notify or the deadline's timer).
+struct TaskEvent {
+    token: core::sync::atomic::AtomicBool,
+    wq: ax_api::task::AxWaitQueueHandle,
+}
+
+impl Event for TaskEvent {
+    fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        let take = || self.token.swap(false, Ordering::AcqRel);
+        match deadline_ns {
+            None => {
+                ax_api::task::ax_wait_queue_wait_until(&self.wq, take, None);
+                true
+            }
+            Some(d) => {
+                if take() {
+                    return true;
+                }
+                let timed_out = ax_api::task::ax_wait_queue_wait_until_deadline(
+                    &self.wq,
+                    core::time::Duration::from_nanos(d),
+                    take,
+                );
+                !timed_out
+            }
+        }
+    }
+
+    fn notify(&self) {
+        self.token.store(true, Ordering::Release);
+        ax_api::task::ax_wait_queue_wake(&self.wq, 1);
     }
 }

@@ -14,9 +14,9 @@ use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::{Comm, Cred, FaultKind, ModuleFault, Task};
-use super::{PAGE_SIZE, Platform, Prot};
-use crate::symbols::{KernelSymbol, KernelSymbols};
+use super::{Comm, Cred, Event, FaultKind, ModuleFault, Task, ThreadBody};
+use super::{PAGE_SIZE, Platform, Prot, starry_kmod_kallsyms_anchor};
+use crate::symbols::KernelSymbols;
 
 /// Address space reserved for modules.
 pub const ARENA_SIZE: usize = 256 << 20;
@@ -134,6 +134,7 @@ const REG_NAMES: [&str; 18] = [
 
 #[cfg(target_arch = "x86_64")]
 unsafe extern "C" {
+    fn starry_kmod_leave_protected(ret: usize);
     fn starry_kmod_boundary_install(lo: usize, hi: usize);
     fn starry_kmod_call_protected(
         f: usize,
@@ -191,14 +192,6 @@ fn own_task() -> Task {
         };
     }
     OWN.with(|t| *t)
-}
-
-/// A function whose address and symbol-table value give the executable's
-/// load bias.
-#[unsafe(no_mangle)]
-#[inline(never)]
-pub extern "C" fn starry_kmod_kallsyms_anchor() -> usize {
-    starry_kmod_kallsyms_anchor as *const () as usize
 }
 
 fn reserve_arena() -> Result<Mutex<Arena>, String> {
@@ -294,76 +287,18 @@ impl HostPlatform {
     }
 }
 
-fn kind_letter(sym: &goblin::elf::Sym, shdrs: &[goblin::elf::SectionHeader]) -> Option<u8> {
-    use goblin::elf::section_header::*;
-    use goblin::elf::sym::*;
-    if sym.st_shndx == SHN_UNDEF as usize {
-        return None;
-    }
-    let global = sym.st_bind() != STB_LOCAL;
-    let c = if sym.st_bind() == STB_WEAK {
-        if sym.st_type() == STT_OBJECT {
-            b'V'
-        } else {
-            b'W'
-        }
-    } else if sym.st_shndx == SHN_ABS as usize {
-        b'a'
-    } else {
-        let sh = shdrs.get(sym.st_shndx)?;
-        let flags = sh.sh_flags;
-        let c = if flags & u64::from(SHF_EXECINSTR) != 0 {
-            b't'
-        } else if sh.sh_type == SHT_NOBITS {
-            b'b'
-        } else if flags & u64::from(SHF_WRITE) != 0 {
-            b'd'
-        } else {
-            b'r'
-        };
-        if global { c.to_ascii_uppercase() } else { c }
-    };
-    Some(c)
-}
-
 fn load_kallsyms() -> KernelSymbols {
     let Ok(bytes) = std::fs::read("/proc/self/exe") else {
         return KernelSymbols::default();
     };
-    let Ok(elf) = goblin::elf::Elf::parse(&bytes) else {
+    let Ok((mut syms, file_anchor)) = crate::kallsyms_image::from_elf(&bytes) else {
         return KernelSymbols::default();
     };
-    let anchor = starry_kmod_kallsyms_anchor();
-    let file_anchor = elf
-        .syms
-        .iter()
-        .find(|s| elf.strtab.get_at(s.st_name) == Some("starry_kmod_kallsyms_anchor"))
-        .map(|s| s.st_value as usize);
-    let bias = file_anchor.map_or(0, |f| anchor.wrapping_sub(f));
-    let mut out = Vec::with_capacity(elf.syms.len());
-    for sym in elf.syms.iter() {
-        use goblin::elf::sym::*;
-        if matches!(sym.st_type(), STT_SECTION | STT_FILE) || sym.st_value == 0 {
-            continue;
-        }
-        let Some(name) = elf.strtab.get_at(sym.st_name).filter(|n| !n.is_empty()) else {
-            continue;
-        };
-        let Some(kind) = kind_letter(&sym, &elf.section_headers) else {
-            continue;
-        };
-        let addr = if kind == b'a' {
-            sym.st_value as usize
-        } else {
-            (sym.st_value as usize).wrapping_add(bias)
-        };
-        out.push(KernelSymbol {
-            addr,
-            kind,
-            name: name.into(),
-        });
+    let bias = file_anchor.map_or(0, |f| starry_kmod_kallsyms_anchor().wrapping_sub(f));
+    for s in syms.iter_mut().filter(|s| s.kind != b'a') {
+        s.addr = s.addr.wrapping_add(bias);
     }
-    KernelSymbols::new(out)
+    KernelSymbols::new(syms)
 }
 
 impl Platform for HostPlatform {
@@ -485,11 +420,63 @@ impl Platform for HostPlatform {
     }
 
     fn now_ns(&self) -> u64 {
-        static START: OnceLock<std::time::Instant> = OnceLock::new();
-        START
-            .get_or_init(std::time::Instant::now)
-            .elapsed()
-            .as_nanos() as u64
+        start().elapsed().as_nanos() as u64
+    }
+
+    fn real_ns(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    }
+
+    fn spawn_thread(&self, name: &str, body: ThreadBody) -> bool {
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(body)
+            .is_ok()
+    }
+
+    fn new_event(&self) -> alloc::boxed::Box<dyn Event> {
+        alloc::boxed::Box::new(HostEvent {
+            token: Mutex::new(false),
+            cv: std::sync::Condvar::new(),
+        })
+    }
+
+    fn yield_now(&self) {
+        std::thread::yield_now();
+    }
+
+    fn task_word(&self) -> usize {
+        TASK_WORD.try_with(|w| w.word.get()).unwrap_or(0)
+    }
+
+    fn set_task_word(&self, word: usize, release: fn(usize)) {
+        // During the thread's own teardown the slot is gone: the word is
+        // then kept by nobody (a task made that late is leaked, not freed
+        // while in use).
+        let _ = TASK_WORD.try_with(|w| {
+            let old = (w.word.replace(word), w.release.replace(Some(release)));
+            if let (o, Some(r)) = old
+                && o != 0
+                && o != word
+            {
+                r(o);
+            }
+        });
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn leave_module_call(&self, ret: usize) {
+        // SAFETY: the caller's contract: module code under a protected
+        // call on this thread, kernel frames with nothing to drop.
+        unsafe { starry_kmod_leave_protected(ret) };
+    }
+
+    fn exit_thread(&self) -> ! {
+        // SAFETY: pthread_exit ends this thread; the runtime calls it only
+        // from a kthread's own frames (unwinding is not used).
+        unsafe { libc::pthread_exit(core::ptr::null_mut()) }
     }
 
     fn now_coarse_ns(&self) -> u64 {
@@ -520,4 +507,77 @@ impl Platform for HostPlatform {
             Ok(ret)
         }
     }
+}
+
+/// The clock's origin: the first time anyone asked.
+fn start() -> std::time::Instant {
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    *START.get_or_init(std::time::Instant::now)
+}
+
+/// The host's sleep/wake event: a token under a mutex, a condition
+/// variable to sleep on (no spinning).
+struct HostEvent {
+    token: Mutex<bool>,
+    cv: std::sync::Condvar,
+}
+
+impl Event for HostEvent {
+    fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        let mut t = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *t {
+                *t = false;
+                return true;
+            }
+            match deadline_ns {
+                None => t = self.cv.wait(t).unwrap_or_else(|e| e.into_inner()),
+                Some(d) => {
+                    let deadline = start() + std::time::Duration::from_nanos(d);
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    t = self
+                        .cv
+                        .wait_timeout(t, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+    }
+
+    fn notify(&self) {
+        let mut t = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        *t = true;
+        drop(t);
+        self.cv.notify_one();
+    }
+}
+
+/// This thread's kernel-task word and what releases it when the thread
+/// ends.
+struct TaskWord {
+    word: core::cell::Cell<usize>,
+    release: core::cell::Cell<Option<fn(usize)>>,
+}
+
+impl Drop for TaskWord {
+    fn drop(&mut self) {
+        if let (w, Some(r)) = (self.word.get(), self.release.get())
+            && w != 0
+        {
+            r(w);
+        }
+    }
+}
+
+std::thread_local! {
+    static TASK_WORD: TaskWord = const {
+        TaskWord {
+            word: core::cell::Cell::new(0),
+            release: core::cell::Cell::new(None),
+        }
+    };
 }

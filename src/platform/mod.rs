@@ -141,6 +141,23 @@ pub struct Task {
     pub comm: Comm,
 }
 
+/// A sleep/wake primitive: a one-token event a task sleeps on. `notify`
+/// leaves a token (waking a sleeper, or making the next `wait` return at
+/// once); `wait` takes it. Each kernel task has one ([`crate::sched`]):
+/// Linux's wake_up_process is a notify of the task's event, schedule() a
+/// wait on it.
+pub trait Event: Send + Sync {
+    /// Sleeps until a token is there (taking it) or the monotonic clock
+    /// ([`Platform::now_ns`]) reaches `deadline_ns`: true when woken by a
+    /// token, false on timeout.
+    fn wait(&self, deadline_ns: Option<u64>) -> bool;
+    /// Leaves a token and wakes the sleeper, if any.
+    fn notify(&self);
+}
+
+/// A kernel thread's body.
+pub type ThreadBody = alloc::boxed::Box<dyn FnOnce() + Send + 'static>;
+
 /// What a kernel provides to the module subsystem.
 pub trait Platform: Send + Sync {
     /// Allocates `pages` zeroed, read-write, non-executable pages for module
@@ -167,6 +184,12 @@ pub trait Platform: Send + Sync {
     fn flush(&self, addr: usize, len: usize);
     /// The kernel's own symbols (kallsyms).
     fn kernel_symbols(&self) -> &KernelSymbols;
+    /// Where the kernel's own code lies: an address outside it is never
+    /// shown as a kernel function (an Oops's call trace), as Linux's
+    /// `is_ksym_addr`. The default claims all of memory.
+    fn kernel_text(&self) -> core::ops::Range<usize> {
+        0..usize::MAX
+    }
     /// Writes a finished console line (no trailing newline).
     fn console_write(&self, level: u8, line: &str);
     /// Module pages currently allocated (for leak accounting).
@@ -199,6 +222,53 @@ pub trait Platform: Send + Sync {
     fn now_coarse_ns(&self) -> u64 {
         self.now_ns()
     }
+    /// Real (wall-clock) time in nanoseconds since the Unix epoch.
+    fn real_ns(&self) -> u64 {
+        self.now_ns()
+    }
+    /// Starts a kernel thread named `name` running `body`; false when the
+    /// platform has no threads (then kthreads, timers and work queues are
+    /// refused with ENOMEM/EAGAIN).
+    fn spawn_thread(&self, name: &str, body: ThreadBody) -> bool {
+        let _ = (name, body);
+        false
+    }
+    /// A new sleep/wake event (see [`Event`]).
+    fn new_event(&self) -> alloc::boxed::Box<dyn Event> {
+        alloc::boxed::Box::new(SpinEvent(core::sync::atomic::AtomicBool::new(false)))
+    }
+    /// Gives the CPU to another runnable thread (cond_resched, a spinning
+    /// lock's back-off).
+    fn yield_now(&self) {
+        core::hint::spin_loop();
+    }
+    /// This thread's kernel-task word (0 until set): where the runtime
+    /// keeps the thread's `task_struct` ([`crate::sched`]).
+    fn task_word(&self) -> usize {
+        0
+    }
+    /// Sets this thread's kernel-task word; `release` is called with it
+    /// when the thread ends (or the word is replaced).
+    fn set_task_word(&self, word: usize, release: fn(usize)) {
+        let _ = (word, release);
+    }
+    /// Ends the innermost protected call into module code on this thread
+    /// as if the module function had returned `ret` (Linux's kthread_exit
+    /// from a kthread's function). Returns only where the platform cannot
+    /// unwind a call (the caller then ends the thread by other means).
+    ///
+    /// # Safety
+    /// Called from module code running under [`Platform::call_module`] on
+    /// this thread, through kernel frames holding nothing to drop.
+    unsafe fn leave_module_call(&self, ret: usize) {
+        let _ = ret;
+    }
+    /// Ends the current thread (a kthread whose call could not be unwound).
+    fn exit_thread(&self) -> ! {
+        loop {
+            core::hint::spin_loop();
+        }
+    }
     /// Calls module code `f` with up to three integer or pointer arguments
     /// (the C ABI), through the protected boundary where the platform has
     /// one: a synchronous fault inside module code comes back as `Err`
@@ -214,6 +284,14 @@ pub trait Platform: Send + Sync {
         let f: extern "C" fn(usize, usize, usize) -> usize = unsafe { core::mem::transmute(f) };
         Ok(f(args[0], args[1], args[2]))
     }
+}
+
+/// A function whose run-time address and symbol-table value give the
+/// kernel image's load bias (kallsyms: `crate::kallsyms_image::ANCHOR`).
+#[unsafe(no_mangle)]
+#[inline(never)]
+pub extern "C" fn starry_kmod_kallsyms_anchor() -> usize {
+    starry_kmod_kallsyms_anchor as *const () as usize
 }
 
 /// The caller's credentials, from the installed platform (root if none).
@@ -264,4 +342,29 @@ pub fn installed() -> Option<&'static dyn Platform> {
 /// backend's `host::install()`) before loading modules.
 pub fn get() -> &'static dyn Platform {
     installed().expect("starry-kmod: no platform installed")
+}
+
+/// The fallback event of a platform without threads: spins on a flag
+/// (never used to sleep for long there: nothing else could wake it).
+struct SpinEvent(core::sync::atomic::AtomicBool);
+
+impl Event for SpinEvent {
+    fn wait(&self, deadline_ns: Option<u64>) -> bool {
+        use core::sync::atomic::Ordering;
+        loop {
+            if self.0.swap(false, Ordering::AcqRel) {
+                return true;
+            }
+            if let Some(d) = deadline_ns
+                && installed().is_none_or(|p| p.now_ns() >= d)
+            {
+                return false;
+            }
+            core::hint::spin_loop();
+        }
+    }
+
+    fn notify(&self) {
+        self.0.store(true, core::sync::atomic::Ordering::Release);
+    }
 }

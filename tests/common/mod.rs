@@ -7,6 +7,7 @@
 
 pub mod elf;
 pub mod look;
+pub mod sign;
 pub mod skip;
 
 use std::sync::{Mutex, MutexGuard};

@@ -14,6 +14,7 @@
 #include <linux/errno.h>
 #include <linux/uidgid.h>
 #include <linux/stddef.h>
+#include <linux/fcntl.h>
 
 struct module;
 struct vfsmount;

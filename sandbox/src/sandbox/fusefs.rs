@@ -245,10 +245,18 @@ impl Filesystem for KernelFs {
         }
     }
 
-    fn open(&self, req: &Request, ino: INodeNo, _flags: OpenFlags, reply: ReplyOpen) {
+    fn open(&self, req: &Request, ino: INodeNo, flags: OpenFlags, reply: ReplyOpen) {
         let r = with_cred(req_cred(req), || {
-            let (_, node) = self.node(ino)?;
-            node.open().map_err(errno)?;
+            let (path, node) = self.node(ino)?;
+            // A module's open sees the caller's flags (O_NONBLOCK...) and
+            // may sleep, interruptibly.
+            let open = || starry_kmod::pde::with_open_flags(flags.0 as u32, || node.open());
+            if module_file(&path) {
+                super::interrupt::serve(req.pid(), open)
+            } else {
+                open()
+            }
+            .map_err(errno)?;
             let mut open = self.open.lock().unwrap();
             open.next += 1;
             let fh = open.next;
@@ -273,7 +281,9 @@ impl Filesystem for KernelFs {
     ) {
         let node = self.open.lock().unwrap().nodes.remove(&fh.0);
         if let Some(node) = node {
-            let _ = with_cred(req_cred(req), || node.release());
+            let _ = with_cred(req_cred(req), || {
+                super::interrupt::serve(req.pid(), || node.release())
+            });
         }
         reply.ok();
     }
@@ -298,7 +308,14 @@ impl Filesystem for KernelFs {
             // /proc files: each read(2) is one call of its read op, whose
             // 0 the reader must see (a seq_file may start over after it).
             let once = module_file(&self.path(ino)?);
-            while done < buf.len() && !(once && done > 0) {
+            if once {
+                // One call of the module's read op, which may sleep.
+                let n = super::interrupt::serve(req.pid(), || node.read_at(offset, &mut buf))
+                    .map_err(errno)?;
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            while done < buf.len() {
                 let n = node
                     .read_at(offset + done as u64, &mut buf[done..])
                     .map_err(errno)?;
@@ -330,7 +347,11 @@ impl Filesystem for KernelFs {
     ) {
         let r = with_cred(req_cred(req), || {
             let node = self.file_node(ino, fh)?;
-            node.write_at(offset, data).map_err(errno)
+            if module_file(&self.path(ino)?) {
+                super::interrupt::serve(req.pid(), || node.write_at(offset, data)).map_err(errno)
+            } else {
+                node.write_at(offset, data).map_err(errno)
+            }
         });
         match r {
             Ok(n) => reply.written(n as u32),

@@ -11,6 +11,7 @@
 mod fusefs;
 mod guard;
 mod hostfile;
+mod interrupt;
 mod seccomp;
 mod terminal;
 
@@ -129,15 +130,18 @@ struct OpenFiles {
 }
 
 impl OpenFiles {
-    /// Opens the FUSE file with the access mode the caller asked for
-    /// (and `extra` open flags).
+    /// Opens the FUSE file with the access mode the caller asked for, its
+    /// flags that a module's open sees (O_NONBLOCK, O_APPEND...), and
+    /// `extra` open flags.
     fn open_fuse(&self, rel: &str, flags: i32, extra: i32) -> io::Result<OwnedFd> {
         use std::os::unix::fs::OpenOptionsExt;
         let mode = flags & libc::O_ACCMODE;
+        let passed = flags
+            & (libc::O_NONBLOCK | libc::O_APPEND | libc::O_TRUNC | libc::O_DIRECT | libc::O_SYNC);
         fs::OpenOptions::new()
             .read(mode != libc::O_WRONLY)
             .write(mode != libc::O_RDONLY)
-            .custom_flags(extra)
+            .custom_flags(passed | extra)
             .open(self.fuse.join(rel))
             .map(OwnedFd::from)
     }
@@ -196,6 +200,10 @@ impl seccomp::OpenHook for OpenFiles {
     fn served_at(&self, path: &[u8]) -> Option<PathBuf> {
         module_proc_entry(path).map(|rel| self.fuse.join(rel))
     }
+
+    fn may_sleep(&self, path: &[u8]) -> bool {
+        module_proc_entry(path).is_some()
+    }
 }
 
 /// The sandbox's scratch directory (removed on drop).
@@ -223,7 +231,8 @@ fn scratch_dir() -> Result<Scratch, String> {
 /// `extra/`, an empty /etc/modprobe.d, sysfs and procfs.
 fn build_vfs(extra: &[(String, Vec<u8>)]) -> Result<(RootFs, Arc<Namespace>), String> {
     let rootfs = RootFs::new(RELEASE).map_err(|e| format!("rootfs: {e:?}"))?;
-    for m in starry_sample_modules::ALL {
+    // As modules_install left them: signed.
+    for m in starry_sample_modules::INSTALLED_MODULES {
         rootfs
             .add_module(m.name, m.bytes)
             .map_err(|e| format!("rootfs: {}: {e:?}", m.name))?;
@@ -308,6 +317,17 @@ pub fn modules_in(dir: &Path) -> Result<ModuleFiles, String> {
     Ok(out)
 }
 
+/// Module signing as the kernel boots it: the build's certificates are
+/// built in (Linux's CONFIG_MODULE_SIG with its system keyring), and
+/// `STARRY_KMOD_CMDLINE` is the kernel command line
+/// (`module.sig_enforce=1` enforces signatures from boot).
+pub fn boot_module_signing() {
+    starry_kmod::signature::init_module_signing(starry_sample_modules::signing::CERTS);
+    if let Ok(cmdline) = std::env::var("STARRY_KMOD_CMDLINE") {
+        starry_kmod::signature::apply_cmdline(&cmdline);
+    }
+}
+
 /// Runs `script` with `/bin/sh` in the sandbox; returns its exit status.
 pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Result<i32, String> {
     guard::fork_watcher()?;
@@ -315,6 +335,7 @@ pub fn run(script: &Script, args: &[String], extra: &[(String, Vec<u8>)]) -> Res
     // Kernel messages go to stderr as `<level>text`, the script's output
     // stays on stdout (STARRY_KMOD_QUIET=1 silences the kernel).
     host.set_console_echo(std::env::var_os("STARRY_KMOD_QUIET").is_none());
+    boot_module_signing();
     let (_rootfs, ns) = build_vfs(extra)?;
     enter_namespace()?;
     let scratch = scratch_dir()?;
@@ -356,6 +377,10 @@ fn prepare_scratch(w: &Path) -> Result<(), String> {
     fs::write(w.join("cmdline"), CMDLINE).map_err(|e| e.to_string())
 }
 
+/// FUSE request threads: as many callers may sleep in modules at once
+/// while the others' file access goes on.
+const FUSE_THREADS: usize = 16;
+
 /// Serves the kernel's VFS through FUSE at `fuse_dir`.
 fn mount_kernel_fs(
     ns: Arc<Namespace>,
@@ -370,6 +395,10 @@ fn mount_kernel_fs(
             fuser::MountOption::DefaultPermissions,
         ];
         c.acl = fuser::SessionACL::All;
+        // Requests are served concurrently: a read that sleeps in a module
+        // stalls only its caller (each thread has its own /dev/fuse fd).
+        c.n_threads = Some(FUSE_THREADS);
+        c.clone_fd = true;
         c
     };
     fuser::spawn_mount(fusefs::KernelFs::new(ns), fuse_dir, &config).map_err(|e| {
@@ -499,7 +528,7 @@ fn spawn_and_wait(script: &Script, args: &[String], hook: OpenFiles) -> Result<i
         .map_err(|e| format!("cannot start /bin/sh: {e}"))?;
     drop(child_sock);
     let listener = seccomp::recv_fd(parent_sock.as_raw_fd()).map_err(|e| e.to_string())?;
-    std::thread::spawn(move || seccomp::serve(listener, &hook));
+    std::thread::spawn(move || seccomp::serve(listener, std::sync::Arc::new(hook)));
     guard::start_watchdog();
     let status = child.wait().map_err(|e| e.to_string())?;
     if let Some(pgrp) = terminal {

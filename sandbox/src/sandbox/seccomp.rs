@@ -258,6 +258,13 @@ pub trait OpenHook {
     fn served_at(&self, _path: &[u8]) -> Option<std::path::PathBuf> {
         None
     }
+
+    /// Whether opening `path` may sleep in a module (its open op): such an
+    /// open is carried out on a thread of its own, for its caller.
+    fn may_sleep(&self, path: &[u8]) -> bool {
+        let _ = path;
+        false
+    }
 }
 
 fn result(r: starry_kmod::KResult<()>) -> Answer {
@@ -491,10 +498,11 @@ fn respond(fd: RawFd, id: u64, pid: u32, answer: Answer) {
 }
 
 /// Serves notifications until every sandboxed process is gone. Module
-/// syscalls run on threads of their own, so a module's init that takes
-/// long (or never returns) stalls only its caller; opens are answered
-/// here at once.
-pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
+/// syscalls and opens of a module's files (whose open op may sleep) run
+/// on threads of their own, so a module's init that takes long (or never
+/// returns) or an open that sleeps stalls only its caller; other opens
+/// are answered here at once.
+pub fn serve(listener: OwnedFd, hook: std::sync::Arc<dyn OpenHook + Send + Sync>) {
     let listener = std::sync::Arc::new(listener);
     let fd = listener.as_raw_fd();
     loop {
@@ -529,9 +537,29 @@ pub fn serve(listener: OwnedFd, hook: &dyn OpenHook) {
             });
             continue;
         }
-        let answer = handle(&req.data, req.pid, hook);
+        if sleepy_open(&req.data, req.pid, &*hook) {
+            let keep = listener.clone();
+            let hook = hook.clone();
+            std::thread::spawn(move || {
+                let answer =
+                    super::interrupt::on_behalf_of(req.pid, || handle(&req.data, req.pid, &*hook));
+                respond(keep.as_raw_fd(), req.id, req.pid, answer);
+            });
+            continue;
+        }
+        let answer = handle(&req.data, req.pid, &*hook);
         respond(fd, req.id, req.pid, answer);
     }
+}
+
+/// Whether this notification is an open of a file whose open may sleep.
+fn sleepy_open(data: &libc::seccomp_data, pid: u32, hook: &dyn OpenHook) -> bool {
+    let path_arg = match data.nr as u32 {
+        SYS_OPEN => data.args[0],
+        SYS_OPENAT => data.args[1],
+        _ => return false,
+    };
+    read_cstr(pid, path_arg, 4096).is_ok_and(|p| hook.may_sleep(&p))
 }
 
 /// The open hook of module-syscall threads (they never see an open).

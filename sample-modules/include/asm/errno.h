@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* <asm/errno.h>: the errno numbers (asm-generic's). */
+#include <asm-generic/errno.h>
