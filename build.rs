@@ -74,7 +74,10 @@ fn main() {
         .file("csrc/kthread.c")
         .flag_if_supported("-ffreestanding")
         .flag_if_supported("-fno-builtin")
-        .flag_if_supported("-fno-stack-protector");
+        .flag_if_supported("-fno-stack-protector")
+        // No jump tables: their absolute entries are refused by a PIE
+        // kernel link (loongarch64's R_LARCH_64 against local labels).
+        .flag_if_supported("-fno-jump-tables");
     let target = std::env::var("TARGET").unwrap_or_default();
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {

@@ -230,6 +230,11 @@ fn read_ops(m: &Module, ops: Ops) -> Result<ProcOps, Errno> {
         }
     };
     if !m.contains(addr) || !m.contains(addr + open.max(release) + 7) {
+        klog!(
+            level::ERR,
+            "{}: its ops table at {addr:#x} is outside its memory",
+            m.name()
+        );
         return Err(Errno::EINVAL);
     }
     // SAFETY: the table lies in the module's loaded memory (checked),
@@ -245,6 +250,11 @@ fn read_ops(m: &Module, ops: Ops) -> Result<ProcOps, Errno> {
 
     for f in [o.open, o.read, o.write, o.lseek, o.release] {
         if !valid_op(m, f) {
+            klog!(
+                level::ERR,
+                "{}: callback {f:#x} is neither its code nor a kernel export",
+                m.name()
+            );
             return Err(Errno::EINVAL);
         }
     }
