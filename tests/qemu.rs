@@ -86,15 +86,6 @@ const CHECKS: &[&str] = &[
     "sig_pages_returned",
 ];
 
-/// The /proc part of the scenario: on x86_64 and loongarch64 procfiles'
-/// init fails (proc_create refuses its seq_read callback), a known bug
-/// the kernel prints as `KNOWN-BUG name: why`.
-const PROC_CHECKS: &[&str] = &[
-    "finit_procfiles",
-    "proc_seq_file_read",
-    "proc_file_write_read",
-];
-
 /// One architecture the kernel is built and booted for.
 struct Arch {
     name: &'static str,
@@ -496,14 +487,6 @@ fn boot(arch: &Arch) {
         &[]
     };
     for check in CHECKS.iter().chain(runtime) {
-        if !["riscv64", "aarch64"].contains(&name) && PROC_CHECKS.contains(check) {
-            let said = format!("KNOWN-BUG {check}: ");
-            assert!(
-                lines.iter().any(|l| l.starts_with(&said)),
-                "{name}: {check} is neither passed nor reported as a known bug; console:\n{console}"
-            );
-            continue;
-        }
         if !arch.page_tables && PAGE_TABLE_CHECKS.contains(check) {
             let said = format!("NOT-ENFORCED {check}: ");
             assert!(

@@ -111,14 +111,35 @@ fn table() -> impl Iterator<Item = &'static (&'static str, AddrFn)> {
     AREAS.iter().flat_map(|area| area.iter())
 }
 
+/// Every export's address, computed once. An optimised build may give a
+/// small function a copy in each codegen unit that takes its address, so
+/// the same export named in two places of the kernel can have two
+/// addresses; a module is linked against these, and callback checks
+/// compare with these, so both see one.
+fn addresses() -> &'static [(&'static str, usize)] {
+    static ADDRS: ax_kspin::SpinRaw<Option<&'static [(&'static str, usize)]>> =
+        ax_kspin::SpinRaw::new(None);
+    let mut g = ADDRS.lock();
+    if let Some(t) = *g {
+        return t;
+    }
+    let t: alloc::vec::Vec<(&'static str, usize)> = table().map(|(n, f)| (*n, f())).collect();
+    let t: &'static [(&'static str, usize)] = alloc::boxed::Box::leak(t.into_boxed_slice());
+    *g = Some(t);
+    t
+}
+
 /// The address of an exported kernel symbol.
 pub fn lookup(name: &str) -> Option<usize> {
-    table().find(|(n, _)| *n == name).map(|(_, f)| f())
+    addresses()
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, a)| a)
 }
 
 /// Every exported kernel symbol, as (name, address).
 pub fn exports() -> impl Iterator<Item = (&'static str, usize)> {
-    table().map(|(n, f)| (*n, f()))
+    addresses().iter().copied()
 }
 
 #[cfg(test)]

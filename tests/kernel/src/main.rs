@@ -327,37 +327,23 @@ fn main() {
     // Files modules publish, read and written from kernel code: a /proc
     // file (seq_file and a write buffer), a sysfs attribute, a debugfs
     // value; all gone after the unload.
-    // procfiles on x86_64 and loongarch64: proc_create refuses its
-    // records' seq_read callback (not seen as a kernel export there);
-    // found by this scenario, not solved yet.
-    let proc_here = ARCH == "riscv64" || ARCH == "aarch64";
-    if proc_here {
-        r.check(
-            "finit_procfiles",
-            r.insmod("procfiles", "records=5") == Ok(()),
-        );
-        let records: String = (0..5u64)
-            .map(|i| format!("record {i}: square {}\n", i * i))
-            .collect();
-        r.check(
-            "proc_seq_file_read",
-            r.cat("/proc/procfiles/records") == records,
-        );
-        let buffer = "/proc/procfiles/buffer";
-        r.check(
-            "proc_file_write_read",
-            write_path(&r.ns, buffer, b"from the kernel\n").is_ok()
-                && r.cat(buffer) == "from the kernel\n",
-        );
-    } else {
-        for c in [
-            "finit_procfiles",
-            "proc_seq_file_read",
-            "proc_file_write_read",
-        ] {
-            println!("KNOWN-BUG {c}: procfiles' seq_read is refused as a callback on {ARCH}");
-        }
-    }
+    r.check(
+        "finit_procfiles",
+        r.insmod("procfiles", "records=5") == Ok(()),
+    );
+    let records: String = (0..5u64)
+        .map(|i| format!("record {i}: square {}\n", i * i))
+        .collect();
+    r.check(
+        "proc_seq_file_read",
+        r.cat("/proc/procfiles/records") == records,
+    );
+    let buffer = "/proc/procfiles/buffer";
+    r.check(
+        "proc_file_write_read",
+        write_path(&r.ns, buffer, b"from the kernel\n").is_ok()
+            && r.cat(buffer) == "from the kernel\n",
+    );
     r.check("finit_sysfsobj", r.insmod("sysfsobj", "") == Ok(()));
     let value = "/sys/kernel/sysfsobj/value";
     r.check("sysfs_attr_show", r.cat(value) == "7\n");
@@ -380,9 +366,7 @@ fn main() {
     );
     let mut gone = true;
     for m in ["debugfsobj", "sysfsobj", "procfiles"] {
-        if m != "procfiles" || proc_here {
-            gone &= delete_module(m, O_NONBLOCK).is_ok();
-        }
+        gone &= delete_module(m, O_NONBLOCK).is_ok();
     }
     let log = r.log();
     let said = |needle: &str| log.iter().any(|l| l.contains(needle));
