@@ -72,12 +72,16 @@ fn main() {
         .file("csrc/kobject.c")
         .file("csrc/scanf.c")
         .file("csrc/kthread.c")
-        .flag_if_supported("-ffreestanding")
-        .flag_if_supported("-fno-builtin")
-        .flag_if_supported("-fno-stack-protector")
+        .flag("-ffreestanding")
+        .flag("-fno-builtin")
+        .flag("-fno-stack-protector")
         // No jump tables: their absolute entries are refused by a PIE
         // kernel link (loongarch64's R_LARCH_64 against local labels).
-        .flag_if_supported("-fno-jump-tables");
+        // These are always passed (gcc and clang know them all): a support
+        // probe that fails for another reason (zig's cache, first used by
+        // four targets at once) must not drop one silently, as happened
+        // in a clean CI build.
+        .flag("-fno-jump-tables");
     let target = std::env::var("TARGET").unwrap_or_default();
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {
