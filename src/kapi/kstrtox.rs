@@ -93,15 +93,10 @@ pub fn kstrtoll_bytes(s: &[u8], base: u32) -> Result<i64, Errno> {
     }
 }
 
-/// kstrtobool on bytes: y/Y/t/T/1/on are true, n/N/f/F/0/off false.
+/// kstrtobool on bytes: y/Y/t/T/1/on are true, n/N/f/F/0/off false
+/// (the parser bool parameters already use).
 pub fn kstrtobool_bytes(s: &[u8]) -> Result<bool, Errno> {
-    match s {
-        [b'y' | b'Y' | b't' | b'T' | b'1', ..] => Ok(true),
-        [b'n' | b'N' | b'f' | b'F' | b'0', ..] => Ok(false),
-        [b'o' | b'O', b'n' | b'N', ..] => Ok(true),
-        [b'o' | b'O', b'f' | b'F', ..] => Ok(false),
-        _ => Err(Errno::EINVAL),
-    }
+    super::params::kstrtobool(s)
 }
 
 /// # Safety
